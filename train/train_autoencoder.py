@@ -1,0 +1,98 @@
+"""Train one autoencoder, or the whole shipped sweep, and write checkpoints/<name>.safetensors + .json.
+
+    python train/train_autoencoder.py --latent-dim 10 --depth 2
+    python train/train_autoencoder.py --sweep            # every shipped AE, skipping finished ones
+    python train/train_autoencoder.py --latent-dim 10 --steps 20 --out /tmp/ckpt   # a quick dry run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from nnimg.checkpoints import (AE_DEFAULT_DEPTH, load_training_state, save_model,  # noqa: E402
+                               save_training_state, shipped_autoencoders)
+from nnimg.data import load_test_split, load_train_split, to_tensor  # noqa: E402
+from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig  # noqa: E402
+from nnimg.training import pick_device, train_autoencoder  # noqa: E402
+
+
+def train_one(args: argparse.Namespace, latent_dim: int, depth: int, out: Path) -> None:
+    name = f"ae_d{latent_dim}_l{depth}"
+    if (out / f"{name}.json").exists() and not args.force:
+        print(f"{name}: already trained, skipping (use --force to retrain)")
+        return
+    torch.manual_seed(args.seed)
+    device = pick_device(args.device)
+    model = Autoencoder(AutoencoderConfig(latent_dim=latent_dim, depth=depth)).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    resume_path = out / ".resume" / f"{name}.safetensors"
+    progress = {"epochs": [], "wall_seconds": 0.0}
+    if resume_path.exists() and not args.force:
+        progress = load_training_state(resume_path, model, optimizer)
+        print(f"{name}: resuming after epoch {len(progress['epochs'])}")
+    train_images, _ = load_train_split()
+    test_images, _ = load_test_split()
+    train_x, test_x = to_tensor(train_images), to_tensor(test_images)
+    started = time.perf_counter() - progress["wall_seconds"]
+    for record in train_autoencoder(model, optimizer, train_x, epochs=args.epochs,
+                                    batch_size=args.batch_size, peak_lr=args.lr, seed=args.seed,
+                                    start_epoch=len(progress["epochs"]), max_steps=args.steps,
+                                    test_images=test_x):
+        progress["epochs"].append(record)
+        progress["wall_seconds"] = time.perf_counter() - started
+        save_training_state(resume_path, model, optimizer, progress=progress)
+        print(f"{name} epoch {record['epoch']}/{args.epochs}: train MSE {record['train_mse']:.5f}, "
+              f"test MSE {record['test_mse']:.5f}, {record['images_per_second']:.0f} img/s", flush=True)
+    save_model(out / f"{name}.safetensors", model.cpu())
+    epochs = progress["epochs"]
+    metrics = {
+        "name": name, "config": model.config.to_dict(), "test_mse": epochs[-1]["test_mse"],
+        "train_mse": epochs[-1]["train_mse"], "epochs": epochs,
+        "wall_seconds": progress["wall_seconds"],
+        "train_images_per_second": sum(e["images_per_second"] for e in epochs) / len(epochs),
+        "recipe": {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "weight_decay", "seed", "steps")},
+        "torch_threads": torch.get_num_threads(), "device": str(device),
+    }
+    (out / f"{name}.json").write_text(json.dumps(metrics, indent=1) + "\n")
+    resume_path.unlink()
+    print(f"{name}: test MSE {metrics['test_mse']:.5f} in {metrics['wall_seconds']:.0f} s -> {out}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--latent-dim", type=int, default=10)
+    parser.add_argument("--depth", type=int, default=AE_DEFAULT_DEPTH, choices=(1, 2, 3))
+    parser.add_argument("--sweep", action="store_true", help="train every shipped autoencoder")
+    parser.add_argument("--only", type=str, default="", help="with --sweep: comma-separated names")
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--weight-decay", type=float, default=1e-4)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=int, default=None, help="cap steps per epoch (dry runs)")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--force", action="store_true", help="retrain even if finished")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "checkpoints")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.sweep:
+        wanted = set(filter(None, args.only.split(",")))
+        for shipped in shipped_autoencoders():
+            if not wanted or shipped.name in wanted:
+                train_one(args, shipped.latent_dim, shipped.depth, args.out)
+    else:
+        train_one(args, args.latent_dim, args.depth, args.out)
+
+
+if __name__ == "__main__":
+    main()
