@@ -14,7 +14,9 @@ from nnimg.plots import labelled_rows, mse_curve
 from nnimg.preprocess import InvalidImageError, read_image_file, to_mnist_digit
 from nnimg.zoo import AutoencoderZoo
 
-CSS = ".pixelated img, .pixelated canvas { image-rendering: pixelated; }"
+CSS = """
+.pixelated img { image-rendering: pixelated; width: 100% !important; height: 100% !important; object-fit: contain; }
+"""
 TEST_IMAGES, TEST_LABELS = load_test_split()
 ZOO = AutoencoderZoo()
 GRID_INDICES = [int(np.flatnonzero(TEST_LABELS == digit)[0]) for digit in range(10)]
@@ -114,7 +116,8 @@ with gr.Blocks(title="nnimg") as demo:
                     with gr.Row():
                         index = gr.Number(label="Test index (0-9999)", value=0, precision=0, minimum=0, maximum=9999)
                         random_button = gr.Button("Random digit")
-                    gr.Examples([[i] for i in GRID_INDICES], inputs=index, label="One of each digit")
+                    gr.Examples([[i] for i in GRID_INDICES], inputs=index, label="One of each digit",
+                                example_labels=[f"a {digit}" for digit in range(10)])
                 with gr.Accordion("Draw a digit", open=False):
                     sketch = gr.Sketchpad(label="Draw", type="numpy", canvas_size=(280, 280),
                                           brush=gr.Brush(colors=["#000000"], default_size=18, color_mode="fixed"))

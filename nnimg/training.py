@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import torch
 from torch import nn
@@ -24,6 +24,11 @@ def one_cycle_lr(step: int, total_steps: int, peak_lr: float, *, warmup: float =
         return peak_lr * (0.04 + 0.96 * step / warmup_steps)
     progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
     return peak_lr * (1e-3 + (1 - 1e-3) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
+
+
+def mse_loss(model: nn.Module, batch: torch.Tensor) -> torch.Tensor:
+    """The plain autoencoder objective: mean squared error per pixel."""
+    return ((model(batch) - batch) ** 2).mean()
 
 
 @torch.inference_mode()
@@ -52,8 +57,9 @@ def train_autoencoder(
     start_epoch: int = 0,
     max_steps: int | None = None,
     test_images: torch.Tensor | None = None,
+    loss_fn: Callable[[nn.Module, torch.Tensor], torch.Tensor] = mse_loss,
 ) -> Iterator[dict]:
-    """Train with per-pixel MSE and a one-cycle schedule; yield a record after every epoch.
+    """Train on `loss_fn` (default per-pixel MSE) with a one-cycle schedule; yield a record per epoch.
 
     Each epoch's shuffle depends only on (seed, epoch), so a run resumed at `start_epoch` with the
     restored optimizer continues exactly. `max_steps` cuts every epoch short (for quick tests).
@@ -72,13 +78,13 @@ def train_autoencoder(
             for group in optimizer.param_groups:
                 group["lr"] = one_cycle_lr(epoch * steps_per_epoch + step, total_steps, peak_lr)
             optimizer.zero_grad(set_to_none=True)
-            loss = ((model(batch) - batch) ** 2).mean()
+            loss = loss_fn(model, batch)
             loss.backward()
             optimizer.step()
             loss_sum += loss.item() * len(batch)
             seen += len(batch)
         seconds = time.perf_counter() - started
-        record = {"epoch": epoch + 1, "train_mse": loss_sum / seen, "seconds": seconds,
+        record = {"epoch": epoch + 1, "train_loss": loss_sum / seen, "seconds": seconds,
                   "images_per_second": seen / seconds}
         if test_images is not None:
             record["test_mse"] = reconstruction_mse(model, test_images)

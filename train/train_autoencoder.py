@@ -46,6 +46,7 @@ def train_one(args: argparse.Namespace, latent_dim: int, depth: int, out: Path) 
                                     batch_size=args.batch_size, peak_lr=args.lr, seed=args.seed,
                                     start_epoch=len(progress["epochs"]), max_steps=args.steps,
                                     test_images=test_x):
+        record["train_mse"] = record.pop("train_loss")  # the loss is the per-pixel MSE
         progress["epochs"].append(record)
         progress["wall_seconds"] = time.perf_counter() - started
         save_training_state(resume_path, model, optimizer, progress=progress)
@@ -71,7 +72,7 @@ def main() -> None:
     parser.add_argument("--latent-dim", type=int, default=10)
     parser.add_argument("--depth", type=int, default=AE_DEFAULT_DEPTH, choices=(1, 2, 3))
     parser.add_argument("--sweep", action="store_true", help="train every shipped autoencoder")
-    parser.add_argument("--only", type=str, default="", help="with --sweep: comma-separated names")
+    parser.add_argument("--only", type=str, default="", help="with --sweep: comma-separated names (e.g. ae_d10_l2), in this order")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=3e-3)
@@ -86,10 +87,10 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.sweep:
-        wanted = set(filter(None, args.only.split(",")))
-        for shipped in shipped_autoencoders():
-            if not wanted or shipped.name in wanted:
-                train_one(args, shipped.latent_dim, shipped.depth, args.out)
+        shipped = {s.name: s for s in shipped_autoencoders()}
+        names = [name for name in args.only.split(",") if name] or list(shipped)
+        for name in names:
+            train_one(args, shipped[name].latent_dim, shipped[name].depth, args.out)
     else:
         train_one(args, args.latent_dim, args.depth, args.out)
 
