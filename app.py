@@ -8,18 +8,37 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from nnimg.checkpoints import AE_DEFAULT_DEPTH, AE_LATENT_DIMS, CheckpointError
-from nnimg.data import load_test_split
-from nnimg.plots import labelled_rows, mse_curve
+import plotly.graph_objects as go
+import torch
+
+from nnimg.checkpoints import AE_DEFAULT_DEPTH, AE_LATENT_DIMS, AE_UNIFORM_LATENT_DIMS, CheckpointError
+from nnimg.data import load_labelled_pool, load_test_split, to_tensor
+from nnimg.latent import (CodeCache, correlation_by_dim, decode_and_classify, encode, interpolate_codes,
+                          moments_table, project_2d, sample_box)
+from nnimg.models.autoencoder import Autoencoder
+from nnimg.plots import (confusion_matrix, coordinate_histograms, correlation_heatmap, image_grid, image_rows,
+                         mse_curve, scatter_codes, summary_curves)
 from nnimg.preprocess import InvalidImageError, read_image_file, to_mnist_digit
-from nnimg.zoo import AutoencoderZoo
+from nnimg.transfer import (balanced_indices, evaluate, nearest_neighbour_accuracy, train_transfer,
+                            transfer_net)
+from nnimg.zoo import ModelZoo, read_metrics
 
 CSS = """
 .pixelated img { image-rendering: pixelated; width: 100% !important; height: 100% !important; object-fit: contain; }
 """
 TEST_IMAGES, TEST_LABELS = load_test_split()
-ZOO = AutoencoderZoo()
+ZOO = ModelZoo()
+TEST_X = to_tensor(TEST_IMAGES)
 GRID_INDICES = [int(np.flatnonzero(TEST_LABELS == digit)[0]) for digit in range(10)]
+CORRELATION_INDICES = np.random.default_rng(0).choice(len(TEST_IMAGES), 8000, replace=False)
+TEST_CODES = CodeCache(TEST_X)
+CORRELATION_CODES = CodeCache(TEST_X[CORRELATION_INDICES])
+AE_CHOICES = [(f"d = {d}", f"ae_d{d}_l2") for d in AE_LATENT_DIMS]
+AE_CHOICES += [(f"uniform-latent, d = {d}", f"ae_uniform_d{d}_l2") for d in AE_UNIFORM_LATENT_DIMS]
+POOL_IMAGES, POOL_LABELS = load_labelled_pool()
+TEST_Y = torch.from_numpy(TEST_LABELS)
+MAX_STEPS, MAX_SAMPLES, MAX_TRANSFER_STEPS = 16, 64, 1000
+PRESET_PAIRS = {"1 → 5": (1, 5), "3 → 6": (3, 6), "0 → 4": (0, 4)}
 
 
 def _digit(image: dict | str | None) -> np.ndarray:
@@ -72,77 +91,405 @@ def latent_dims_for_depth(depth: int, latent_dim: int) -> gr.Dropdown:
 
 def reconstruct(image: dict | str | None, latent_dim: int, depth: int):
     """Reconstruct a digit with the chosen AE; also show it at every shipped d of that depth."""
-    return _reconstruct_digit(_digit(image), _whole_number(latent_dim, "latent size"), _whole_number(depth, "depth"))
-
-
-def _reconstruct_digit(digit: np.ndarray, latent_dim: int, depth: int):
+    digit = _digit(image)
+    latent_dim, depth = _whole_number(latent_dim, "latent size"), _whole_number(depth, "depth")
     try:
         reconstruction, mse = ZOO.reconstruct(digit[None], latent_dim, depth)
     except CheckpointError as error:
         raise gr.Error(str(error)) from None
     digits = np.concatenate([digit[None], TEST_IMAGES[GRID_INDICES]])
-    rows = [("input", digits)]
+    rows = [("input", digits, None)]
     for d in ZOO.latent_dims(depth):
         try:
-            rows.append((f"d = {d}", ZOO.reconstruct(digits, d, depth)[0]))
+            rows.append((f"d = {d}", ZOO.reconstruct(digits, d, depth)[0], None))
         except CheckpointError:
             gr.Warning(f"The d = {d}, depth {depth} checkpoint is missing; its row is left out.")
     summary = f"**MSE per pixel: {mse[0]:.5f}** (d = {latent_dim}, {depth} conv layer{'s' * (depth > 1)})"
-    return (reconstruction[0] * 255).round().astype(np.uint8), digit, summary, labelled_rows(rows, scale=2)
+    return (reconstruction[0] * 255).round().astype(np.uint8), digit, summary, image_rows(rows)
 
 
-def _initial_outputs() -> list:
-    try:
-        return list(_reconstruct_digit(TEST_IMAGES[0], 10, AE_DEFAULT_DEPTH))
-    except gr.Error:
-        return [None, TEST_IMAGES[0], "", None]
+# ---- Transfer tab -----------------------------------------------------------------------------
+
+
+def transfer_train(latent_dim: float, regime: str, label_count: float, hidden: float, steps: float,
+                   progress=gr.Progress()):
+    """Train a small MLP head on the AE's encoder (and on a random encoder) with a few labels;
+    stream progress, then report test accuracy on all 10,000 test digits and a confusion matrix."""
+    latent_dim = _whole_number(latent_dim, "latent size")
+    label_count = _bounded(label_count, "number of labels", 10, len(POOL_LABELS))
+    hidden = _bounded(hidden, "hidden width", 8, 1024)
+    steps = _bounded(steps, "number of steps", 20, MAX_TRANSFER_STEPS)
+    if regime not in ("frozen", "fine-tuned"):
+        raise gr.Error(f"The encoder is either 'frozen' or 'fine-tuned', not {regime!r}.")
+    if label_count % 10:
+        raise gr.Error(f"The number of labels must be a multiple of 10 (the same number per digit), not {label_count}.")
+    autoencoder = _autoencoder(f"ae_d{latent_dim}_l2")
+    chosen = balanced_indices(POOL_LABELS, label_count, seed=0)
+    images, labels = to_tensor(POOL_IMAGES[chosen]), torch.from_numpy(POOL_LABELS[chosen])
+    rows, confusion = [], None
+    runs = (("pretrained encoder", True), ("random encoder", False))
+    for run, (name, pretrained) in enumerate(runs):
+        net = transfer_net(autoencoder, latent_dim, AE_DEFAULT_DEPTH, pretrained=pretrained,
+                           fine_tune=regime == "fine-tuned", hidden=hidden, seed=0)
+        for record in train_transfer(net, images, labels, steps=steps, report_every=max(1, steps // 20)):
+            progress((run + record["step"] / steps) / (len(runs) + 1), desc=f"{name}: step {record['step']}/{steps}")
+        accuracy, counts = evaluate(net, TEST_X, TEST_Y)
+        rows.append([f"{name}, {regime}", accuracy])
+        confusion = confusion if confusion is not None else counts
+    progress(len(runs) / (len(runs) + 1), desc="1-nearest neighbour on pixels")
+    rows.append(["pixels, 1-nearest neighbour", nearest_neighbour_accuracy(images, labels, TEST_X, TEST_Y)])
+    figure = confusion_matrix(confusion, title=f"Pretrained encoder (d = {latent_dim}, {regime}), {label_count} labels")
+    return [[name, round(accuracy, 4)] for name, accuracy in rows], figure
 
 
 def _digit_image(label: str, **kwargs) -> gr.Image:
     return gr.Image(label=label, format="png", image_mode=None, elem_classes="pixelated", height=200, **kwargs)
 
 
-INITIAL = _initial_outputs()
 
-with gr.Blocks(title="nnimg") as demo:
-    gr.Markdown("# nnimg: generative models of MNIST digits\n"
-                "An interactive lab for autoencoders and GANs. Pick, upload or draw a digit.")
-    with gr.Tab("Reconstruction"):
-        with gr.Row():
-            with gr.Column(scale=1):
-                digit_input = _digit_image("Digit (upload, paste, or pick below)", type="filepath", value=TEST_IMAGES[0],
-                                           sources=["upload", "clipboard"])
-                with gr.Accordion("Pick from the MNIST test split", open=True):
-                    with gr.Row():
-                        index = gr.Number(label="Test index (0-9999)", value=0, precision=0, minimum=0, maximum=9999)
-                        random_button = gr.Button("Random digit")
-                    gr.Examples([[i] for i in GRID_INDICES], inputs=index, label="One of each digit",
-                                example_labels=[f"a {digit}" for digit in range(10)])
-                with gr.Accordion("Draw a digit", open=False):
-                    sketch = gr.Sketchpad(label="Draw", type="numpy", canvas_size=(280, 280),
-                                          brush=gr.Brush(colors=["#000000"], default_size=18, color_mode="fixed"))
-                    use_drawing_button = gr.Button("Use drawing")
-            with gr.Column(scale=1):
+# ---- shared helpers ---------------------------------------------------------------------------
+
+
+def _autoencoder(name: str) -> Autoencoder:
+    shipped = ZOO.shipped.get(name)
+    if shipped is None:
+        raise gr.Error(f"Unknown autoencoder {name!r}; choose one of {', '.join(n for _, n in AE_CHOICES)}.")
+    try:
+        return ZOO.autoencoder(shipped.latent_dim, shipped.depth, uniform=shipped.uniform)
+    except CheckpointError as error:
+        raise gr.Error(str(error)) from None
+
+
+def _classifier() -> torch.nn.Module:
+    try:
+        return ZOO.classifier
+    except CheckpointError as error:
+        raise gr.Error(str(error)) from None
+
+
+def _bounded(value, name: str, low: int, high: int) -> int:
+    number = _whole_number(value, name)
+    if not low <= number <= high:
+        raise gr.Error(f"The {name} must be between {low} and {high}, not {number}.")
+    return number
+
+
+def _captions(labels: np.ndarray, confidence: np.ndarray) -> list[str]:
+    return [f"{label} {p:.0%}" for label, p in zip(labels, confidence)]
+
+
+# ---- Latent space tab -------------------------------------------------------------------------
+
+
+def latent_scatter(model_name: str, projection: str, x_coordinate: float, y_coordinate: float) -> go.Figure:
+    """The test codes of an AE on two coordinates or their first two principal components."""
+    codes = TEST_CODES.codes(model_name, _autoencoder(model_name))
+    latent_dim = codes.shape[1]
+    coordinates = None
+    if projection == "two coordinates" or latent_dim == 2:
+        coordinates = (_bounded(x_coordinate, "x coordinate", 0, latent_dim - 1),
+                       _bounded(y_coordinate, "y coordinate", 0, latent_dim - 1))
+    points, x_title, y_title = project_2d(codes, coordinates=coordinates)
+    return scatter_codes(points, TEST_LABELS, x_title=x_title, y_title=y_title,
+                         title=f"10,000 test codes, {dict((v, k) for k, v in AE_CHOICES)[model_name]}")
+
+
+def latent_box_samples(model_name: str, count: float, seed: float):
+    """Decode real codes and codes drawn uniformly from the box the codes span, with the
+    classifier's label and confidence under each."""
+    model, classifier = _autoencoder(model_name), _classifier()
+    count, seed = _bounded(count, "number of samples", 1, MAX_SAMPLES), _whole_number(seed, "seed")
+    codes = TEST_CODES.codes(model_name, model)
+    chosen = torch.from_numpy(np.random.default_rng(seed).choice(len(codes), count, replace=False))
+    box = sample_box(codes.min(0).values, codes.max(0).values, count, seed=seed)
+    real_images, real_labels, real_confidence = decode_and_classify(model, classifier, codes[chosen])
+    box_images, box_labels, box_confidence = decode_and_classify(model, classifier, box)
+    columns = 8
+    rows = []
+    for name, images, labels, confidence in (("real", real_images, real_labels, real_confidence),
+                                             ("box", box_images, box_labels, box_confidence)):
+        for start in range(0, count, columns):
+            part = slice(start, start + columns)
+            rows.append((name if start == 0 else "", images[part], _captions(labels[part], confidence[part])))
+    summary = (f"Mean classifier confidence: **{real_confidence.mean():.1%}** on decoded real codes, "
+               f"**{box_confidence.mean():.1%}** on codes drawn uniformly from their box. "
+               "The codes fill only a thin part of the box; most of the box decodes to no digit.")
+    return image_rows(rows), summary
+
+
+def latent_correlation(model_name: str):
+    """Pearson correlation of the chosen AE's coordinates, and the summaries against d."""
+    codes = CORRELATION_CODES.codes(model_name, _autoencoder(model_name)).numpy()
+    matrix = np.corrcoef(codes, rowvar=False)
+    curves = correlation_by_dim({d: CORRELATION_CODES.codes(name, ZOO.autoencoders[name])
+                                 for d in AE_LATENT_DIMS if (name := f"ae_d{d}_l2") in ZOO.autoencoders})
+    names = {"mean_abs_r_with_diagonal": "mean |r|, diagonal included",
+             "mean_abs_r_off_diagonal": "mean |r|, off the diagonal",
+             "max_abs_r_off_diagonal": "max |r| off the diagonal"}
+    curve = summary_curves({names[key]: values for key, values in curves.items()},
+                           title="Correlation of latent coordinates against d (8,000 test images)", y_title="|r|")
+    return correlation_heatmap(matrix, title=f"Pearson r between coordinates, d = {codes.shape[1]}"), curve
+
+
+def uniform_report(latent_dim: float):
+    """The uniform-latent AE beside the plain AE of the same d: histograms, moments, errors, samples."""
+    latent_dim = _whole_number(latent_dim, "latent size")
+    if latent_dim not in AE_UNIFORM_LATENT_DIMS:
+        raise gr.Error(f"The uniform-latent AE ships at d = {', '.join(map(str, AE_UNIFORM_LATENT_DIMS))}.")
+    names = {"plain": f"ae_d{latent_dim}_l2", "uniform-latent": f"ae_uniform_d{latent_dim}_l2"}
+    models = {kind: _autoencoder(name) for kind, name in names.items()}
+    classifier = _classifier()
+    codes = {kind: TEST_CODES.codes(names[kind], model) for kind, model in models.items()}
+    histograms = coordinate_histograms({kind: c.numpy() for kind, c in codes.items()}, coordinates=min(latent_dim, 10),
+                                       title=f"Test codes per coordinate, d = {latent_dim}, against Uniform[0, 1]")
+    table, rows = [], []
+    uniform_codes = torch.rand(32, latent_dim, generator=torch.Generator().manual_seed(0))
+    for kind, model in models.items():
+        moments = moments_table(codes[kind])
+        mse = (read_metrics(ZOO.shipped[names[kind]].metrics_path) or {}).get("test_mse")
+        images, labels, confidence = decode_and_classify(model, classifier, uniform_codes)
+        table.append([kind, moments["mean"], moments["variance"], moments["skewness"], moments["kurtosis"], mse,
+                      float(confidence.mean())])
+        rows += [(kind, images[:16], _captions(labels[:16], confidence[:16])),
+                 ("", images[16:], _captions(labels[16:], confidence[16:]))]
+    table.append(["Uniform[0, 1]", 0.5, 1 / 12, 0.0, 1.8, None, None])
+    return histograms, table, image_rows(rows)
+
+
+# ---- Interpolation tab ------------------------------------------------------------------------
+
+
+def interpolation_preset(pair: str):
+    """The write-ups' pairs (1 -> 5, 3 -> 6, 0 -> 4) as two test digits."""
+    if pair not in PRESET_PAIRS:
+        raise gr.Error(f"Unknown pair {pair!r}; choose one of {', '.join(PRESET_PAIRS)}.")
+    first, second = PRESET_PAIRS[pair]
+    return TEST_IMAGES[GRID_INDICES[first]], TEST_IMAGES[GRID_INDICES[second]]
+
+
+def _interpolation_frames(model_name: str, digit_a: np.ndarray, digit_b: np.ndarray, steps: int):
+    model = _autoencoder(model_name)
+    ends = encode(model, to_tensor(np.stack([digit_a, digit_b])))
+    return decode_and_classify(model, _classifier(), interpolate_codes(ends[0], ends[1], steps))
+
+
+def interpolate(image_a, image_b, latent_dim: float, steps: float):
+    """Decode (1 - a) E(x1) + a E(x2) with the plain AE of size d: the strip (steps frames of
+    28x28 side by side) and the classifier's reading of each frame."""
+    digit_a, digit_b = _digit(image_a), _digit(image_b)
+    latent_dim, steps = _whole_number(latent_dim, "latent size"), _bounded(steps, "number of steps", 2, MAX_STEPS)
+    images, labels, confidence = _interpolation_frames(f"ae_d{latent_dim}_l2", digit_a, digit_b, steps)
+    return image_grid(images, columns=steps), " → ".join(_captions(labels, confidence))
+
+
+def interpolate_rows(image_a, image_b, model_names: list[str], steps: float):
+    """One strip per chosen AE, with the classifier's label and confidence under each frame."""
+    digit_a, digit_b = _digit(image_a), _digit(image_b)
+    steps = _bounded(steps, "number of steps", 2, MAX_STEPS)
+    if not model_names:
+        raise gr.Error("Choose at least one autoencoder to interpolate with.")
+    labels_by_name = dict((name, label) for label, name in AE_CHOICES)
+    rows = []
+    for name in model_names:
+        images, labels, confidence = _interpolation_frames(name, digit_a, digit_b, steps)
+        rows.append((labels_by_name.get(name, name), images, _captions(labels, confidence)))
+    return image_rows(rows)
+
+
+
+# ---- Transfer tab -----------------------------------------------------------------------------
+
+
+def transfer_train(latent_dim: float, regime: str, label_count: float, hidden: float, steps: float,
+                   progress=gr.Progress()):
+    """Train a small MLP head on the AE's encoder (and on a random encoder) with a few labels;
+    stream progress, then report test accuracy on all 10,000 test digits and a confusion matrix."""
+    latent_dim = _whole_number(latent_dim, "latent size")
+    label_count = _bounded(label_count, "number of labels", 10, len(POOL_LABELS))
+    hidden = _bounded(hidden, "hidden width", 8, 1024)
+    steps = _bounded(steps, "number of steps", 20, MAX_TRANSFER_STEPS)
+    if regime not in ("frozen", "fine-tuned"):
+        raise gr.Error(f"The encoder is either 'frozen' or 'fine-tuned', not {regime!r}.")
+    if label_count % 10:
+        raise gr.Error(f"The number of labels must be a multiple of 10 (the same number per digit), not {label_count}.")
+    autoencoder = _autoencoder(f"ae_d{latent_dim}_l2")
+    chosen = balanced_indices(POOL_LABELS, label_count, seed=0)
+    images, labels = to_tensor(POOL_IMAGES[chosen]), torch.from_numpy(POOL_LABELS[chosen])
+    rows, confusion = [], None
+    runs = (("pretrained encoder", True), ("random encoder", False))
+    for run, (name, pretrained) in enumerate(runs):
+        net = transfer_net(autoencoder, latent_dim, AE_DEFAULT_DEPTH, pretrained=pretrained,
+                           fine_tune=regime == "fine-tuned", hidden=hidden, seed=0)
+        for record in train_transfer(net, images, labels, steps=steps, report_every=max(1, steps // 20)):
+            progress((run + record["step"] / steps) / (len(runs) + 1), desc=f"{name}: step {record['step']}/{steps}")
+        accuracy, counts = evaluate(net, TEST_X, TEST_Y)
+        rows.append([f"{name}, {regime}", accuracy])
+        confusion = confusion if confusion is not None else counts
+    progress(len(runs) / (len(runs) + 1), desc="1-nearest neighbour on pixels")
+    rows.append(["pixels, 1-nearest neighbour", nearest_neighbour_accuracy(images, labels, TEST_X, TEST_Y)])
+    figure = confusion_matrix(confusion, title=f"Pretrained encoder (d = {latent_dim}, {regime}), {label_count} labels")
+    return [[name, round(accuracy, 4)] for name, accuracy in rows], figure
+
+
+def _digit_image(label: str, **kwargs) -> gr.Image:
+    return gr.Image(label=label, format="png", image_mode=None, elem_classes="pixelated", height=200, **kwargs)
+
+
+def _image_output(label: str) -> gr.Image:
+    return gr.Image(label=label, format="png", interactive=False, elem_classes="pixelated")
+
+
+OnLoad = list[tuple]  # (handler, inputs, outputs) to run when the page opens
+
+
+def reconstruction_tab() -> OnLoad:
+    with gr.Row():
+        with gr.Column(scale=1):
+            digit_input = _digit_image("Digit (upload, paste, or pick below)", type="filepath", value=TEST_IMAGES[0],
+                                       sources=["upload", "clipboard"])
+            with gr.Accordion("Pick from the MNIST test split", open=True):
                 with gr.Row():
-                    depth = gr.Radio([1, 2, 3], value=AE_DEFAULT_DEPTH, label="Conv layers (depth)")
-                    latent_dim = gr.Dropdown(list(AE_LATENT_DIMS), value=10, label="Latent size d")
-                with gr.Row():
-                    model_input = _digit_image("What the model sees (28x28)", interactive=False, value=INITIAL[1])
-                    reconstruction = _digit_image("Reconstruction", interactive=False, value=INITIAL[0])
-                summary = gr.Markdown(INITIAL[2], label="Reconstruction error")
-        comparison = gr.Image(label="The same digits at every shipped d (first column: yours)", format="png",
-                              interactive=False, elem_classes="pixelated", value=INITIAL[3])
-        gr.Plot(mse_curve(ZOO.mse_curves(), title="Test reconstruction error against latent size"))
+                    index = gr.Number(label="Test index (0-9999)", value=0, precision=0, minimum=0, maximum=9999)
+                    random_button = gr.Button("Random digit")
+                gr.Examples([[i] for i in GRID_INDICES], inputs=index, label="One of each digit",
+                            example_labels=[f"a {digit}" for digit in range(10)])
+            with gr.Accordion("Draw a digit", open=False):
+                sketch = gr.Sketchpad(label="Draw", type="numpy", canvas_size=(280, 280),
+                                      brush=gr.Brush(colors=["#000000"], default_size=18, color_mode="fixed"))
+                use_drawing_button = gr.Button("Use drawing")
+        with gr.Column(scale=1):
+            with gr.Row():
+                depth = gr.Radio([1, 2, 3], value=AE_DEFAULT_DEPTH, label="Conv layers (depth)")
+                latent_dim = gr.Dropdown(list(AE_LATENT_DIMS), value=10, label="Latent size d")
+            with gr.Row():
+                model_input = _digit_image("What the model sees (28x28)", interactive=False)
+                reconstruction = _digit_image("Reconstruction", interactive=False)
+            summary = gr.Markdown()
+    comparison = gr.Image(label="The same digits at every shipped d (first column: yours)", format="png",
+                          interactive=False, elem_classes="pixelated")
+    gr.Plot(mse_curve(ZOO.mse_curves(), title="Test reconstruction error against latent size"))
 
     index.change(test_digit, index, digit_input, api_name="test_digit")
     random_button.click(random_index, None, index, api_name="random_index")
     use_drawing_button.click(use_drawing, sketch, digit_input, api_name="use_drawing")
-    reconstruct_inputs = [digit_input, latent_dim, depth]
-    reconstruct_outputs = [reconstruction, model_input, summary, comparison]
-    gr.on([digit_input.change, latent_dim.change], reconstruct, reconstruct_inputs, reconstruct_outputs,
-          api_name="reconstruct", preprocess=False)
+    inputs, outputs = [digit_input, latent_dim, depth], [reconstruction, model_input, summary, comparison]
+    gr.on([digit_input.change, latent_dim.change], reconstruct, inputs, outputs, api_name="reconstruct",
+          preprocess=False)
     depth.change(latent_dims_for_depth, [depth, latent_dim], latent_dim, api_name="latent_dims_for_depth").then(
-        reconstruct, reconstruct_inputs, reconstruct_outputs, api_visibility="private", preprocess=False)
+        reconstruct, inputs, outputs, api_visibility="private", preprocess=False)
+    return [(reconstruct, inputs, outputs)]
+
+
+def latent_space_tab() -> OnLoad:
+    gr.Markdown("Where do an autoencoder's codes live? Pick a model; everything below uses the 10,000 test digits.")
+    model_name = gr.Dropdown(AE_CHOICES, value="ae_d2_l2", label="Autoencoder")
+    with gr.Row():
+        projection = gr.Radio(["two coordinates", "principal components"], value="two coordinates",
+                              label="Projection (d > 2)")
+        x_coordinate = gr.Number(value=0, precision=0, minimum=0, label="x coordinate")
+        y_coordinate = gr.Number(value=1, precision=0, minimum=0, label="y coordinate")
+    scatter = gr.Plot()
+    gr.Markdown("### The codes sit on a thin subset\nDecoded real codes beside codes drawn uniformly from the box "
+                "the codes span, with the reference classifier's label and confidence under each.")
+    with gr.Row():
+        count = gr.Slider(8, MAX_SAMPLES, value=16, step=8, label="Samples")
+        seed = gr.Number(value=0, precision=0, label="Seed")
+        box_button = gr.Button("Draw again")
+    box_summary = gr.Markdown()
+    box_grid = _image_output("Decoded real codes (top) and uniform box samples (bottom)")
+    gr.Markdown("### Correlation of the coordinates\nPearson r on 8,000 random test images (fixed seed). "
+                "The write-ups disagree because they summarise differently: the mean of |r| over the whole "
+                "matrix includes the d ones on its diagonal, worth 1/d alone, so it falls as d grows, while "
+                "the largest |r| off the diagonal rises: larger codes are more redundant.")
+    with gr.Row():
+        heatmap = gr.Plot()
+        correlation_curve = gr.Plot()
+    gr.Markdown("### The uniform-latent autoencoder\nTrained with an extra loss that matches each coordinate's "
+                "mean, variance, skewness and kurtosis over a batch to Uniform[0, 1]'s (0.5, 1/12, 0, 1.8).")
+    uniform_dim = gr.Radio(list(AE_UNIFORM_LATENT_DIMS), value=AE_UNIFORM_LATENT_DIMS[0], label="d")
+    histograms = gr.Plot()
+    moments = gr.Dataframe(headers=["model", "mean", "variance", "skewness", "kurtosis", "test MSE",
+                                    "confidence on uniform codes"], label="Moments of the test codes "
+                           "(averaged over coordinates), reconstruction error, and the classifier's mean "
+                           "confidence on decoded Uniform[0, 1]^d codes", interactive=False)
+    uniform_samples = _image_output("Decoded Uniform[0, 1]^d codes: plain AE (top), uniform-latent AE (bottom)")
+
+    scatter_inputs = [model_name, projection, x_coordinate, y_coordinate]
+    gr.on([model_name.change, projection.change, x_coordinate.submit, y_coordinate.submit], latent_scatter,
+          scatter_inputs, scatter, api_name="latent_scatter")
+    gr.on([model_name.change, box_button.click, count.release], latent_box_samples, [model_name, count, seed],
+          [box_grid, box_summary], api_name="latent_box_samples")
+    model_name.change(latent_correlation, model_name, [heatmap, correlation_curve], api_name="latent_correlation")
+    uniform_dim.change(uniform_report, uniform_dim, [histograms, moments, uniform_samples], api_name="uniform_report")
+    return [(latent_scatter, scatter_inputs, scatter), (latent_box_samples, [model_name, count, seed],
+            [box_grid, box_summary]), (latent_correlation, [model_name], [heatmap, correlation_curve]),
+            (uniform_report, [uniform_dim], [histograms, moments, uniform_samples])]
+
+
+def interpolation_tab() -> OnLoad:
+    gr.Markdown("Decode (1 - a) E(x1) + a E(x2) from a = 0 to 1. Under each frame: the reference classifier's "
+                "label and confidence, so you can see where the path leaves the digits.")
+    with gr.Row():
+        image_a = _digit_image("First digit", type="filepath", sources=["upload", "clipboard"],
+                               value=TEST_IMAGES[GRID_INDICES[1]])
+        image_b = _digit_image("Second digit", type="filepath", sources=["upload", "clipboard"],
+                               value=TEST_IMAGES[GRID_INDICES[5]])
+        with gr.Column():
+            pair = gr.Radio(list(PRESET_PAIRS), value="1 → 5", label="The write-ups' pairs")
+            steps = gr.Slider(2, MAX_STEPS, value=9, step=1, label="Steps")
+            model_names = gr.CheckboxGroup(AE_CHOICES, value=["ae_d10_l2", "ae_d20_l2", "ae_uniform_d10_l2"],
+                                           label="Autoencoders to compare")
+            button = gr.Button("Interpolate", variant="primary")
+    rows = _image_output("One row per autoencoder")
+    gr.Markdown("A row in a GAN's noise space joins these when the latent WGAN ships.")
+    with gr.Accordion("One strip as an exact PNG (the /interpolate endpoint)", open=False):
+        latent_dim = gr.Dropdown(list(AE_LATENT_DIMS), value=10, label="Latent size d")
+        strip = _image_output("Strip: steps frames of 28x28, side by side")
+        readings = gr.Textbox(label="Classifier's reading of each frame")
+
+    pair.change(interpolation_preset, pair, [image_a, image_b], api_name="interpolation_preset")
+    gr.on([button.click, image_a.change, image_b.change, steps.release], interpolate_rows,
+          [image_a, image_b, model_names, steps], rows, api_name="interpolate_rows", preprocess=False)
+    gr.on([button.click, latent_dim.change], interpolate, [image_a, image_b, latent_dim, steps], [strip, readings],
+          api_name="interpolate", preprocess=False)
+    return [(interpolate_rows, [image_a, image_b, model_names, steps], rows)]
+
+
+def transfer_tab() -> OnLoad:
+    gr.Markdown(f"Classify all 10,000 test digits from a handful of labels. The labels come from a shipped pool "
+                f"of {len(POOL_LABELS)} training digits, balanced over the digits (fixed seed). The MLP head "
+                "trains on the autoencoder's encoder, frozen or fine-tuned (with random 2-pixel shifts), beside the "
+                "same network on a randomly initialised encoder and a nearest-neighbour classifier on pixels.")
+    with gr.Row():
+        latent_dim = gr.Dropdown(list(AE_LATENT_DIMS), value=10, label="Latent size d")
+        regime = gr.Radio(["frozen", "fine-tuned"], value="fine-tuned", label="Encoder")
+        label_count = gr.Slider(10, len(POOL_LABELS), value=100, step=10, label="Labels")
+        hidden = gr.Slider(16, 512, value=128, step=16, label="Hidden units of the MLP head")
+        steps = gr.Slider(20, MAX_TRANSFER_STEPS, value=300, step=20, label="Training steps")
+    button = gr.Button("Train", variant="primary")
+    with gr.Row():
+        accuracies = gr.Dataframe(headers=["model", "test accuracy"], label="Accuracy on the 10,000 test digits",
+                                  interactive=False)
+        confusion = gr.Plot()
+    button.click(transfer_train, [latent_dim, regime, label_count, hidden, steps], [accuracies, confusion],
+                 api_name="transfer_train")
+    return []
+
+
+with gr.Blocks(title="nnimg") as demo:
+    gr.Markdown("# nnimg: generative models of MNIST digits\n"
+                "An interactive lab for autoencoders and GANs, on a CPU. Pick, upload or draw a digit.")
+    on_open: OnLoad = []
+    with gr.Tab("Reconstruction"):
+        on_open += reconstruction_tab()
+    with gr.Tab("Latent space"):
+        on_open += latent_space_tab()
+    with gr.Tab("Transfer with few labels"):
+        on_open += transfer_tab()
+    with gr.Tab("Interpolation"):
+        on_open += interpolation_tab()
+    for handler, inputs, outputs in on_open:
+        demo.load(handler, inputs, outputs, api_visibility="private", preprocess=False)
 
 
 if __name__ == "__main__":

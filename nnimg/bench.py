@@ -14,7 +14,7 @@ import torch
 from nnimg.checkpoints import REPO_ROOT, checkpoint_dir, shipped_autoencoders
 from nnimg.data import load_test_split, to_tensor
 from nnimg.training import reconstruction_mse
-from nnimg.zoo import AutoencoderZoo
+from nnimg.zoo import ModelZoo
 
 
 def _median_seconds(function, *, repeats: int) -> float:
@@ -33,7 +33,7 @@ def _cold_start_seconds() -> tuple[float, float]:
         result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
         return float(result.stdout.strip().splitlines()[-1])
     app = run("import time; t = time.perf_counter(); import app; print(time.perf_counter() - t)")
-    zoo = run("import time; t = time.perf_counter(); from nnimg.zoo import AutoencoderZoo; AutoencoderZoo(); "
+    zoo = run("import time; t = time.perf_counter(); from nnimg.zoo import ModelZoo; ModelZoo(); "
               "print(time.perf_counter() - t)")
     return app, zoo
 
@@ -42,17 +42,16 @@ def bench_autoencoders() -> None:
     """Test MSE of every shipped AE beside PCA, training speed, latency and cold start."""
     torch.set_grad_enabled(False)
     test = to_tensor(load_test_split()[0])
-    zoo = AutoencoderZoo()
+    zoo = ModelZoo()
     pca = json.loads((checkpoint_dir() / "pca_metrics.json").read_text())["test_mse"]
     print(f"torch threads: {torch.get_num_threads()}; test split: {len(test)} images")
     print(f"{'d':>4} {'depth':>5} {'AE MSE':>9} {'PCA MSE':>9} {'PCA/AE':>7} {'train img/s':>11} "
           f"{'1 image ms':>10} {'1000 img ms':>11}")
     for shipped in shipped_autoencoders():
-        key = (shipped.latent_dim, shipped.depth)
-        if key in zoo.errors:
-            print(f"{shipped.latent_dim:>4} {shipped.depth:>5}  {zoo.errors[key]}")
+        if shipped.name in zoo.errors:
+            print(f"{shipped.latent_dim:>4} {shipped.depth:>5}  {zoo.errors[shipped.name]}")
             continue
-        model = zoo.models[key]
+        model = zoo.autoencoders[shipped.name]
         mse = reconstruction_mse(model, test)
         metrics = json.loads(shipped.metrics_path.read_text())
         one = _median_seconds(lambda: model(test[:1]), repeats=50) * 1000
@@ -61,7 +60,7 @@ def bench_autoencoders() -> None:
         print(f"{shipped.latent_dim:>4} {shipped.depth:>5} {mse:>9.5f} {pca_mse:>9.5f} {pca_mse / mse:>7.2f} "
               f"{metrics['train_images_per_second']:>11.0f} {one:>10.2f} {batch:>11.1f}")
     app, zoo_only = _cold_start_seconds()
-    print(f"cold start: import app (gradio, UI, all checkpoints) {app:.2f} s; load every AE checkpoint {zoo_only:.2f} s")
+    print(f"cold start: import app (gradio, UI, all checkpoints) {app:.2f} s; load every checkpoint {zoo_only:.2f} s")
 
 
 BENCHMARKS = {"ae": bench_autoencoders}

@@ -14,13 +14,15 @@ from safetensors.torch import load_file, safe_open, save_file
 from torch import nn
 
 from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig
+from nnimg.models.classifier import Classifier, ClassifierConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-MODEL_FAMILIES = {"autoencoder": (AutoencoderConfig, Autoencoder)}
+MODEL_FAMILIES = {"autoencoder": (AutoencoderConfig, Autoencoder), "classifier": (ClassifierConfig, Classifier)}
 
 AE_LATENT_DIMS = (2, 3, 5, 10, 15, 20, 32, 64, 100)
 AE_DEFAULT_DEPTH = 2
 AE_DEPTH_SWEEP = {1: (5, 10, 20), 3: (5, 10, 20)}
+AE_UNIFORM_LATENT_DIMS = (10, 20)
 
 
 class CheckpointError(RuntimeError):
@@ -59,10 +61,18 @@ def load_model(path: Path) -> nn.Module:
                  for name, t in load_file(str(path)).items()}
         model.load_state_dict(state)
     except FileNotFoundError as error:
-        raise CheckpointError(f"{path} is missing") from error
+        raise CheckpointError(f"{_shown(path)} is missing") from error
     except (SafetensorError, OSError, KeyError, ValueError, TypeError, RuntimeError) as error:
-        raise CheckpointError(f"{path} is unreadable ({type(error).__name__}: {error})") from error
+        raise CheckpointError(f"{_shown(path)} is unreadable ({type(error).__name__}: {error})") from error
     return model.eval()
+
+
+def _shown(path: Path) -> str:
+    """The path as a user would type it: relative to the repository when it lies inside."""
+    try:
+        return str(Path(path).resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
 
 
 def save_training_state(path: Path, model: nn.Module, optimizer: torch.optim.Optimizer,
@@ -100,10 +110,11 @@ def load_training_state(path: Path, model: nn.Module, optimizer: torch.optim.Opt
 class ShippedAutoencoder:
     latent_dim: int
     depth: int
+    uniform: bool = False
 
     @property
     def name(self) -> str:
-        return f"ae_d{self.latent_dim}_l{self.depth}"
+        return f"ae_{'uniform_' * self.uniform}d{self.latent_dim}_l{self.depth}"
 
     @property
     def path(self) -> Path:
@@ -115,11 +126,15 @@ class ShippedAutoencoder:
 
     @property
     def train_command(self) -> str:
-        return f"python train/train_autoencoder.py --latent-dim {self.latent_dim} --depth {self.depth}"
+        uniform = " --uniform" if self.uniform else ""
+        return f"python train/train_autoencoder.py --latent-dim {self.latent_dim} --depth {self.depth}{uniform}"
 
 
-def shipped_autoencoders() -> list[ShippedAutoencoder]:
-    """Every autoencoder the app ships: the latent sweep at the default depth, then the depth sweep."""
+def shipped_autoencoders(*, uniform: bool = False) -> list[ShippedAutoencoder]:
+    """The plain autoencoders the app ships (the latent sweep, then the depth sweep), or the
+    uniform-latent ones."""
+    if uniform:
+        return [ShippedAutoencoder(d, AE_DEFAULT_DEPTH, uniform=True) for d in AE_UNIFORM_LATENT_DIMS]
     models = [ShippedAutoencoder(d, AE_DEFAULT_DEPTH) for d in AE_LATENT_DIMS]
     models += [ShippedAutoencoder(d, depth) for depth, dims in AE_DEPTH_SWEEP.items() for d in dims]
     return models

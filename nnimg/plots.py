@@ -27,20 +27,25 @@ def image_grid(images: np.ndarray, *, columns: int) -> np.ndarray:
     return grid
 
 
-def labelled_rows(rows: list[tuple[str, np.ndarray]], *, scale: int = 3, gap: int = 2) -> Image.Image:
-    """Rows of (label, (N, 28, 28) images), enlarged `scale` times with a label on the left."""
-    tile = 28 * scale
-    columns = max(len(images) for _, images in rows)
-    label_width = 70
-    canvas = Image.new("L", (label_width + columns * (tile + gap), len(rows) * (tile + gap)), 255)
+def image_rows(rows: list[tuple[str, np.ndarray, list[str] | None]], *, scale: int = 2) -> Image.Image:
+    """Rows of (label, (N, 28, 28) images, optional caption per image): images enlarged `scale`
+    times, the label on the left, each caption under its image."""
+    tile, gap = 28 * scale, 4
+    caption_height = 14 if any(captions for _, _, captions in rows) else 0
+    label_width = 8 + 8 * max((len(label) for label, _, _ in rows), default=0)
+    columns = max(len(images) for _, images, _ in rows)
+    row_height = tile + caption_height + gap
+    canvas = Image.new("L", (label_width + columns * (tile + gap), len(rows) * row_height), 255)
     draw = ImageDraw.Draw(canvas)
-    font = ImageFont.load_default(size=16)
-    for row, (label, images) in enumerate(rows):
-        top = row * (tile + gap)
-        draw.text((6, top + tile // 2 - 9), label, fill=0, font=font)
+    label_font, caption_font = ImageFont.load_default(size=14), ImageFont.load_default(size=11)
+    for row, (label, images, captions) in enumerate(rows):
+        top = row * row_height
+        draw.text((4, top + tile // 2 - 8), label, fill=0, font=label_font)
         for column, image in enumerate(as_uint8(images)):
-            enlarged = Image.fromarray(image).resize((tile, tile), Image.Resampling.NEAREST)
-            canvas.paste(enlarged, (label_width + column * (tile + gap), top))
+            left = label_width + column * (tile + gap)
+            canvas.paste(Image.fromarray(image).resize((tile, tile), Image.Resampling.NEAREST), (left, top))
+            if captions:
+                draw.text((left + 1, top + tile + 1), captions[column], fill=0, font=caption_font)
     return canvas
 
 
@@ -59,3 +64,77 @@ def mse_curve(curves: dict[str, dict[int, float]], *, title: str) -> go.Figure:
     figure.update_xaxes(type="log", tickvals=[2, 3, 5, 10, 20, 32, 64, 100])
     figure.update_yaxes(type="log")
     return figure
+
+
+DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+
+def _layout(figure: go.Figure, *, title: str, height: int = 380) -> go.Figure:
+    figure.update_layout(title=title, template="plotly_white", height=height,
+                         margin={"l": 60, "r": 20, "t": 50, "b": 50})
+    return figure
+
+
+def scatter_codes(points: np.ndarray, labels: np.ndarray, *, x_title: str, y_title: str, title: str) -> go.Figure:
+    """2-D points coloured by digit, one legend entry per digit (click to hide)."""
+    figure = go.Figure()
+    for digit in range(10):
+        chosen = labels == digit
+        figure.add_trace(go.Scattergl(x=points[chosen, 0], y=points[chosen, 1], mode="markers", name=str(digit),
+                                      marker={"size": 4, "opacity": 0.6, "color": DIGIT_COLOURS[digit]}))
+    figure.update_xaxes(title=x_title)
+    figure.update_yaxes(title=y_title)
+    return _layout(figure, title=title, height=480)
+
+
+def correlation_heatmap(matrix: np.ndarray, *, title: str) -> go.Figure:
+    """A Pearson correlation matrix, -1 (blue) to 1 (red)."""
+    figure = go.Figure(go.Heatmap(z=matrix, zmin=-1, zmax=1, colorscale="RdBu_r",
+                                  hovertemplate="z[%{y}] vs z[%{x}]: r = %{z:.2f}<extra></extra>"))
+    figure.update_yaxes(autorange="reversed", scaleanchor="x")
+    return _layout(figure, title=title, height=420)
+
+
+def summary_curves(points: dict[str, dict[int, float]], *, title: str, y_title: str) -> go.Figure:
+    """Named summaries against latent size d."""
+    figure = go.Figure()
+    for name, values in points.items():
+        dims = sorted(values)
+        figure.add_trace(go.Scatter(x=dims, y=[values[d] for d in dims], mode="lines+markers", name=name))
+    figure.update_xaxes(title="latent size d", type="log", tickvals=[2, 3, 5, 10, 20, 32, 64, 100])
+    figure.update_yaxes(title=y_title)
+    figure.update_layout(legend={"orientation": "h", "y": -0.25})
+    return _layout(figure, title=title, height=400)
+
+
+def coordinate_histograms(codes: dict[str, np.ndarray], *, coordinates: int, title: str) -> go.Figure:
+    """Histograms (densities) of the first `coordinates` code coordinates per model, against
+    the Uniform[0, 1] density."""
+    from plotly.subplots import make_subplots
+
+    columns = 5
+    rows = -(-coordinates // columns)
+    figure = make_subplots(rows=rows, cols=columns, subplot_titles=[f"z[{i}]" for i in range(coordinates)])
+    colours = ["#636efa", "#ef553b", "#00cc96"]
+    for i in range(coordinates):
+        row, column = divmod(i, columns)
+        for colour, (name, values) in zip(colours, codes.items()):
+            figure.add_trace(go.Histogram(x=values[:, i], histnorm="probability density", name=name, opacity=0.55,
+                                          marker_color=colour, nbinsx=40, showlegend=i == 0, legendgroup=name),
+                             row=row + 1, col=column + 1)
+        figure.add_trace(go.Scatter(x=[0, 0, 1, 1], y=[0, 1, 1, 0], mode="lines", name="Uniform[0, 1]",
+                                    line={"color": "black", "dash": "dot"}, showlegend=i == 0,
+                                    legendgroup="uniform"), row=row + 1, col=column + 1)
+    figure.update_layout(barmode="overlay", legend={"orientation": "h", "y": -0.1})
+    return _layout(figure, title=title, height=260 * rows + 80)
+
+
+def confusion_matrix(counts: np.ndarray, *, title: str) -> go.Figure:
+    """A 10x10 confusion matrix: rows the true digit, columns the predicted one."""
+    figure = go.Figure(go.Heatmap(z=counts, x=list(range(10)), y=list(range(10)), colorscale="Blues",
+                                  text=counts, texttemplate="%{text}", showscale=False,
+                                  hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>"))
+    figure.update_xaxes(title="predicted", dtick=1)
+    figure.update_yaxes(title="true digit", dtick=1, autorange="reversed")
+    return _layout(figure, title=title, height=420)

@@ -26,9 +26,10 @@ def one_cycle_lr(step: int, total_steps: int, peak_lr: float, *, warmup: float =
     return peak_lr * (1e-3 + (1 - 1e-3) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
 
 
-def mse_loss(model: nn.Module, batch: torch.Tensor) -> torch.Tensor:
-    """The plain autoencoder objective: mean squared error per pixel."""
-    return ((model(batch) - batch) ** 2).mean()
+def mse_loss(model: nn.Module, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The plain autoencoder objective, mean squared error per pixel; returns (loss, reconstruction)."""
+    reconstruction = model(batch)
+    return ((reconstruction - batch) ** 2).mean(), reconstruction
 
 
 @torch.inference_mode()
@@ -57,9 +58,10 @@ def train_autoencoder(
     start_epoch: int = 0,
     max_steps: int | None = None,
     test_images: torch.Tensor | None = None,
-    loss_fn: Callable[[nn.Module, torch.Tensor], torch.Tensor] = mse_loss,
+    loss_fn: Callable[[nn.Module, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] = mse_loss,
 ) -> Iterator[dict]:
-    """Train on `loss_fn` (default per-pixel MSE) with a one-cycle schedule; yield a record per epoch.
+    """Train on `loss_fn` (returning (loss, reconstruction); default per-pixel MSE) with a one-cycle
+    schedule; yield a record per epoch with the training loss and MSE (and test MSE if given).
 
     Each epoch's shuffle depends only on (seed, epoch), so a run resumed at `start_epoch` with the
     restored optimizer continues exactly. `max_steps` cuts every epoch short (for quick tests).
@@ -72,20 +74,87 @@ def train_autoencoder(
     for epoch in range(start_epoch, epochs):
         model.train()
         order = torch.randperm(len(train_images), generator=torch.Generator().manual_seed(seed * 1000 + epoch))
-        started, loss_sum, seen = time.perf_counter(), 0.0, 0
+        started, loss_sum, mse_sum, seen = time.perf_counter(), 0.0, 0.0, 0
         for step in range(steps_per_epoch):
             batch = train_images[order[step * batch_size:(step + 1) * batch_size]].to(device)
             for group in optimizer.param_groups:
                 group["lr"] = one_cycle_lr(epoch * steps_per_epoch + step, total_steps, peak_lr)
             optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model, batch)
+            loss, reconstruction = loss_fn(model, batch)
             loss.backward()
             optimizer.step()
             loss_sum += loss.item() * len(batch)
+            mse_sum += ((reconstruction.detach() - batch) ** 2).mean().item() * len(batch)
             seen += len(batch)
         seconds = time.perf_counter() - started
-        record = {"epoch": epoch + 1, "train_loss": loss_sum / seen, "seconds": seconds,
+        record = {"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_mse": mse_sum / seen, "seconds": seconds,
                   "images_per_second": seen / seconds}
         if test_images is not None:
             record["test_mse"] = reconstruction_mse(model, test_images)
         yield record
+
+
+def random_shift(images: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
+    """Translate each (N, 1, H, W) image by up to `max_shift` pixels, filling with black."""
+    if max_shift == 0:
+        return images
+    padded = nn.functional.pad(images, [max_shift] * 4)
+    offsets = torch.randint(0, 2 * max_shift + 1, (len(images), 2), generator=generator).tolist()
+    height, width = images.shape[-2:]
+    return torch.stack([padded[i, :, dy:dy + height, dx:dx + width] for i, (dy, dx) in enumerate(offsets)])
+
+
+def train_classifier(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    steps: int,
+    batch_size: int = 128,
+    peak_lr: float = 3e-3,
+    max_shift: int = 0,
+    seed: int = 0,
+    start_step: int = 0,
+    report_every: int = 100,
+    lr_scales: list[float] | None = None,
+) -> Iterator[dict]:
+    """Cross-entropy training for `steps` steps with a one-cycle schedule and optional random shifts.
+
+    `lr_scales` gives each parameter group's rate as a multiple of the schedule (default 1 each).
+
+    Yields {"step", "loss", "accuracy"} (running means over the last `report_every` steps).
+    Batches depend only on (seed, step), so a run resumed at `start_step` continues exactly.
+    """
+    device = next(model.parameters()).device
+    model.train()
+    loss_sum = correct = seen = 0.0
+    for step in range(start_step, steps):
+        generator = torch.Generator().manual_seed(seed * 1_000_003 + step)
+        index = torch.randint(0, len(images), (min(batch_size, len(images)),), generator=generator)
+        batch = random_shift(images[index], max_shift, generator).to(device)
+        target = labels[index].to(device)
+        for group, scale in zip(optimizer.param_groups, lr_scales or [1.0] * len(optimizer.param_groups)):
+            group["lr"] = scale * one_cycle_lr(step, steps, peak_lr)
+        optimizer.zero_grad(set_to_none=True)
+        logits = model(batch)
+        loss = nn.functional.cross_entropy(logits, target)
+        loss.backward()
+        optimizer.step()
+        loss_sum += loss.item() * len(batch)
+        correct += (logits.argmax(1) == target).sum().item()
+        seen += len(batch)
+        if (step + 1) % report_every == 0 or step + 1 == steps:
+            yield {"step": step + 1, "loss": loss_sum / seen, "accuracy": correct / seen}
+            loss_sum = correct = seen = 0.0
+
+
+@torch.inference_mode()
+def predict_logits(model: nn.Module, images: torch.Tensor, *, batch_size: int = 1000) -> torch.Tensor:
+    """Eval-mode logits for (N, 1, 28, 28) images, in batches."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    logits = torch.cat([model(batch.to(device)).cpu() for batch in images.split(batch_size)])
+    model.train(was_training)
+    return logits

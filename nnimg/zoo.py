@@ -1,48 +1,67 @@
-"""The shipped models, loaded once, and the questions the app asks of them."""
+"""The shipped models, loaded once; a missing or broken file is kept as its error message."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from nnimg.checkpoints import CheckpointError, ShippedAutoencoder, checkpoint_dir, load_model, shipped_autoencoders
+from nnimg.checkpoints import (CheckpointError, ShippedAutoencoder, checkpoint_dir, load_model,
+                               shipped_autoencoders)
 from nnimg.models.autoencoder import Autoencoder
+from nnimg.models.classifier import Classifier
+
+CLASSIFIER_COMMAND = "python train/train_classifier.py"
 
 
-class AutoencoderZoo:
-    """Every shipped autoencoder, keyed by (latent_dim, depth); a broken file is kept as its error."""
+class ModelZoo:
+    """Every shipped autoencoder (plain and uniform-latent) and the reference classifier."""
 
     def __init__(self) -> None:
-        self.shipped = {(s.latent_dim, s.depth): s for s in shipped_autoencoders()}
-        self.models: dict[tuple[int, int], Autoencoder] = {}
-        self.errors: dict[tuple[int, int], str] = {}
-        for key, shipped in self.shipped.items():
-            try:
-                self.models[key] = load_model(shipped.path)
-            except CheckpointError as error:
-                self.errors[key] = f"{error}. Train it with: {shipped.train_command}"
+        self.shipped = {s.name: s for s in shipped_autoencoders() + shipped_autoencoders(uniform=True)}
+        self.errors: dict[str, str] = {}
+        self.autoencoders: dict[str, Autoencoder] = {}
+        for name, shipped in self.shipped.items():
+            self._load(name, shipped.path, shipped.train_command, self.autoencoders)
+        loaded: dict[str, Classifier] = {}
+        self._load("classifier", checkpoint_dir() / "classifier.safetensors", CLASSIFIER_COMMAND, loaded)
+        self._classifier = loaded.get("classifier")
+
+    def _load(self, name: str, path: Path, command: str, into: dict) -> None:
+        try:
+            into[name] = load_model(path)
+        except CheckpointError as error:
+            self.errors[name] = f"{error}. Train it with: {command}"
 
     def latent_dims(self, depth: int) -> list[int]:
-        """The latent sizes shipped at `depth`, loaded or not."""
-        return sorted(d for d, k in self.shipped if k == depth)
+        """The latent sizes of the plain AEs shipped at `depth`, loaded or not."""
+        return sorted(s.latent_dim for s in self.shipped.values() if s.depth == depth and not s.uniform)
 
-    def get(self, latent_dim: int, depth: int) -> Autoencoder:
+    def autoencoder(self, latent_dim: int, depth: int = 2, *, uniform: bool = False) -> Autoencoder:
         """The model, or CheckpointError saying which file is missing and how to train it."""
-        key = (latent_dim, depth)
-        if key not in self.shipped:
-            shipped_dims = ", ".join(map(str, self.latent_dims(depth))) or "none"
-            raise CheckpointError(f"No autoencoder ships with d = {latent_dim} at depth {depth}; "
-                                  f"depth {depth} ships d = {shipped_dims}.")
-        if key in self.errors:
-            raise CheckpointError(self.errors[key])
-        return self.models[key]
+        name = ShippedAutoencoder(latent_dim, depth, uniform).name
+        if name not in self.shipped:
+            kind = "uniform-latent autoencoder" if uniform else "autoencoder"
+            dims = [s.latent_dim for s in self.shipped.values() if s.depth == depth and s.uniform == uniform]
+            raise CheckpointError(f"No {kind} ships with d = {latent_dim} at depth {depth}; "
+                                  f"depth {depth} ships d = {', '.join(map(str, sorted(dims))) or 'none'}.")
+        if name in self.errors:
+            raise CheckpointError(self.errors[name])
+        return self.autoencoders[name]
+
+    @property
+    def classifier(self) -> Classifier:
+        """The reference classifier, or CheckpointError with the command that trains it."""
+        if self._classifier is None:
+            raise CheckpointError(self.errors["classifier"])
+        return self._classifier
 
     @torch.inference_mode()
     def reconstruct(self, digits: np.ndarray, latent_dim: int, depth: int) -> tuple[np.ndarray, np.ndarray]:
         """(N, 28, 28) uint8 digits -> (reconstructions in [0, 1], MSE per image)."""
-        model = self.get(latent_dim, depth)
+        model = self.autoencoder(latent_dim, depth)
         x = torch.from_numpy(np.asarray(digits, dtype=np.float32) / 255.0).unsqueeze(1)
         reconstruction = model(x)
         mse = ((reconstruction - x) ** 2).mean(dim=(1, 2, 3))
@@ -51,17 +70,19 @@ class AutoencoderZoo:
     def mse_curves(self) -> dict[str, dict[int, float]]:
         """Test MSE against d per depth (from the metrics JSON files) and the PCA baseline."""
         curves: dict[str, dict[int, float]] = {}
-        for (latent_dim, depth), shipped in self.shipped.items():
-            metrics = _read_json(shipped.metrics_path)
-            if metrics:
-                curves.setdefault(f"AE, {depth} conv layer{'s' if depth > 1 else ''}", {})[latent_dim] = metrics["test_mse"]
-        pca = _read_json(checkpoint_dir() / "pca_metrics.json")
+        for shipped in self.shipped.values():
+            metrics = read_metrics(shipped.metrics_path)
+            if metrics and not shipped.uniform:
+                label = f"AE, {shipped.depth} conv layer{'s' * (shipped.depth > 1)}"
+                curves.setdefault(label, {})[shipped.latent_dim] = metrics["test_mse"]
+        pca = read_metrics(checkpoint_dir() / "pca_metrics.json")
         if pca:
             curves["PCA"] = {int(d): mse for d, mse in pca["test_mse"].items()}
         return dict(sorted(curves.items()))
 
 
-def _read_json(path) -> dict | None:
+def read_metrics(path: Path) -> dict | None:
+    """A metrics JSON file, or None when it is missing or unreadable."""
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):

@@ -14,6 +14,7 @@ from PIL import Image
 from nnimg.checkpoints import save_model
 from nnimg.data import load_test_split
 from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig
+from nnimg.models.classifier import Classifier, ClassifierConfig
 
 gradio_client = pytest.importorskip("gradio_client")
 REPO = Path(__file__).resolve().parent.parent
@@ -27,9 +28,10 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    """The app, serving a tiny d=10 AE, a corrupt d=32 file and nothing else."""
+    """The app, serving tiny untrained models (d=10 AE, classifier), a corrupt d=32 file and nothing else."""
     checkpoints = tmp_path_factory.mktemp("checkpoints")
     save_model(checkpoints / "ae_d10_l2.safetensors", Autoencoder(AutoencoderConfig(latent_dim=10, hidden=16)))
+    save_model(checkpoints / "classifier.safetensors", Classifier(ClassifierConfig(channels=(4, 8), features=16)))
     (checkpoints / "ae_d32_l2.safetensors").write_bytes(b"not a checkpoint")
     port = _free_port()
     env = {**os.environ, "NNIMG_CHECKPOINTS": str(checkpoints), "GRADIO_SERVER_PORT": str(port),
@@ -93,3 +95,37 @@ def test_bad_input_gets_a_plain_error_and_the_app_stays_up(client, test_digit_pn
     with pytest.raises(gradio_client.exceptions.AppError, match="d = 32 at depth 1"):
         client.predict(gradio_client.handle_file(str(test_digit_png)), 32, 1, api_name="/reconstruct")
     assert client.predict(gradio_client.handle_file(str(test_digit_png)), 10, 2, api_name="/reconstruct")
+
+
+def test_interpolate_returns_the_strip_and_readings(client, test_digit_png):
+    strip, readings = client.predict(gradio_client.handle_file(str(test_digit_png)),
+                                     gradio_client.handle_file(str(test_digit_png)), 10, 7, api_name="/interpolate")
+    image = Image.open(strip)
+    assert image.format == "PNG" and image.size == (28 * 7, 28) and image.mode == "L"
+    assert readings.count("→") == 6
+
+
+def test_interpolate_bounds_the_steps(client, test_digit_png):
+    with pytest.raises(gradio_client.exceptions.AppError, match="between 2 and 16"):
+        client.predict(gradio_client.handle_file(str(test_digit_png)), gradio_client.handle_file(str(test_digit_png)),
+                       10, 500, api_name="/interpolate")
+
+
+def test_latent_space_endpoints(client):
+    figure = client.predict("ae_d10_l2", "principal components", 0, 1, api_name="/latent_scatter")
+    assert "principal component 1" in str(figure)
+    with pytest.raises(gradio_client.exceptions.AppError, match="x coordinate must be between 0 and 9"):
+        client.predict("ae_d10_l2", "two coordinates", 12, 1, api_name="/latent_scatter")
+    grid, summary = client.predict("ae_d10_l2", 8, 0, api_name="/latent_box_samples")
+    assert "Mean classifier confidence" in summary and Image.open(grid).format == "PNG"
+    with pytest.raises(gradio_client.exceptions.AppError, match="ae_uniform_d10_l2.safetensors is missing"):
+        client.predict(10, api_name="/uniform_report")
+
+
+def test_transfer_train_reports_accuracy(client):
+    rows, _ = client.predict(10, "frozen", 20, 16, 20, api_name="/transfer_train")
+    names = [row[0] for row in rows["data"]]
+    assert names == ["pretrained encoder, frozen", "random encoder, frozen", "pixels, 1-nearest neighbour"]
+    assert all(0 <= row[1] <= 1 for row in rows["data"])
+    with pytest.raises(gradio_client.exceptions.AppError, match="multiple of 10"):
+        client.predict(10, "frozen", 25, 16, 20, api_name="/transfer_train")

@@ -77,7 +77,7 @@ def test_wheel_route_on_a_tiny_wheel(tmp_path):
 def test_train_split_reads_the_cache_first(tmp_path, monkeypatch):
     monkeypatch.setenv("NNIMG_DATA", str(tmp_path))
     images = np.full((2, 28, 28), 7, dtype=np.uint8)
-    data._write_npz(tmp_path / "mnist_train.npz", images, np.array([1, 2]))
+    data.write_npz(tmp_path / "mnist_train.npz", images, np.array([1, 2]))
     loaded, labels = data.load_train_split(verbose=False)
     assert np.array_equal(loaded, images) and labels.tolist() == [1, 2]
 

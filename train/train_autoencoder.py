@@ -2,6 +2,7 @@
 
     python train/train_autoencoder.py --latent-dim 10 --depth 2
     python train/train_autoencoder.py --sweep            # every shipped AE, skipping finished ones
+    python train/train_autoencoder.py --latent-dim 10 --uniform    # the uniform-latent AE (SPEC §1)
     python train/train_autoencoder.py --latent-dim 10 --steps 20 --out /tmp/ckpt   # a quick dry run
 """
 
@@ -11,27 +12,31 @@ import argparse
 import json
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nnimg.checkpoints import (AE_DEFAULT_DEPTH, load_training_state, save_model,  # noqa: E402
-                               save_training_state, shipped_autoencoders)
+from nnimg.checkpoints import (AE_DEFAULT_DEPTH, ShippedAutoencoder, load_training_state,  # noqa: E402
+                               save_model, save_training_state, shipped_autoencoders)
 from nnimg.data import load_test_split, load_train_split, to_tensor  # noqa: E402
 from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig  # noqa: E402
-from nnimg.training import pick_device, train_autoencoder  # noqa: E402
+from nnimg.losses import uniform_latent_loss  # noqa: E402
+from nnimg.training import mse_loss, pick_device, train_autoencoder  # noqa: E402
 
 
-def train_one(args: argparse.Namespace, latent_dim: int, depth: int, out: Path) -> None:
-    name = f"ae_d{latent_dim}_l{depth}"
+def train_one(args: argparse.Namespace, shipped: ShippedAutoencoder, out: Path) -> None:
+    name = shipped.name
     if (out / f"{name}.json").exists() and not args.force:
         print(f"{name}: already trained, skipping (use --force to retrain)")
         return
     torch.manual_seed(args.seed)
     device = pick_device(args.device)
-    model = Autoencoder(AutoencoderConfig(latent_dim=latent_dim, depth=depth)).to(device)
+    config = AutoencoderConfig(latent_dim=shipped.latent_dim, depth=shipped.depth, uniform_latent=shipped.uniform)
+    model = Autoencoder(config).to(device)
+    loss_fn = partial(uniform_latent_loss, moment_weight=args.moment_weight) if shipped.uniform else mse_loss
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     resume_path = out / ".resume" / f"{name}.safetensors"
     progress = {"epochs": [], "wall_seconds": 0.0}
@@ -45,8 +50,7 @@ def train_one(args: argparse.Namespace, latent_dim: int, depth: int, out: Path) 
     for record in train_autoencoder(model, optimizer, train_x, epochs=args.epochs,
                                     batch_size=args.batch_size, peak_lr=args.lr, seed=args.seed,
                                     start_epoch=len(progress["epochs"]), max_steps=args.steps,
-                                    test_images=test_x):
-        record["train_mse"] = record.pop("train_loss")  # the loss is the per-pixel MSE
+                                    test_images=test_x, loss_fn=loss_fn):
         progress["epochs"].append(record)
         progress["wall_seconds"] = time.perf_counter() - started
         save_training_state(resume_path, model, optimizer, progress=progress)
@@ -56,10 +60,11 @@ def train_one(args: argparse.Namespace, latent_dim: int, depth: int, out: Path) 
     epochs = progress["epochs"]
     metrics = {
         "name": name, "config": model.config.to_dict(), "test_mse": epochs[-1]["test_mse"],
-        "train_mse": epochs[-1]["train_mse"], "epochs": epochs,
+        "epochs": epochs,
         "wall_seconds": progress["wall_seconds"],
         "train_images_per_second": sum(e["images_per_second"] for e in epochs) / len(epochs),
-        "recipe": {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "weight_decay", "seed", "steps")},
+        "recipe": {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "weight_decay", "seed", "steps")}
+        | ({"moment_weight": args.moment_weight} if shipped.uniform else {}),
         "torch_threads": torch.get_num_threads(), "device": str(device),
     }
     (out / f"{name}.json").write_text(json.dumps(metrics, indent=1) + "\n")
@@ -71,6 +76,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latent-dim", type=int, default=10)
     parser.add_argument("--depth", type=int, default=AE_DEFAULT_DEPTH, choices=(1, 2, 3))
+    parser.add_argument("--uniform", action="store_true", help="the uniform-latent AE (moment matching)")
+    parser.add_argument("--moment-weight", type=float, default=0.1, help="with --uniform: weight of the moment loss")
     parser.add_argument("--sweep", action="store_true", help="train every shipped autoencoder")
     parser.add_argument("--only", type=str, default="", help="with --sweep: comma-separated names (e.g. ae_d10_l2), in this order")
     parser.add_argument("--epochs", type=int, default=20)
@@ -87,12 +94,12 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.sweep:
-        shipped = {s.name: s for s in shipped_autoencoders()}
+        shipped = {s.name: s for s in shipped_autoencoders() + shipped_autoencoders(uniform=True)}
         names = [name for name in args.only.split(",") if name] or list(shipped)
         for name in names:
-            train_one(args, shipped[name].latent_dim, shipped[name].depth, args.out)
+            train_one(args, shipped[name], args.out)
     else:
-        train_one(args, args.latent_dim, args.depth, args.out)
+        train_one(args, ShippedAutoencoder(args.latent_dim, args.depth, uniform=args.uniform), args.out)
 
 
 if __name__ == "__main__":

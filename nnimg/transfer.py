@@ -1,0 +1,84 @@
+"""Transfer with few labels: an AE's encoder with a small MLP head, frozen or fine-tuned,
+beside the same network from a random start and a pixel baseline."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig, Encoder
+from nnimg.training import predict_logits, train_classifier
+
+
+def balanced_indices(labels: np.ndarray, count: int, *, seed: int) -> np.ndarray:
+    """`count` indices, count // 10 of each digit, drawn at random with `seed`."""
+    if count % 10 or count < 10:
+        raise ValueError(f"the number of labels must be a multiple of 10 (one share per digit), not {count}")
+    rng = np.random.default_rng(seed)
+    chosen = [rng.choice(np.flatnonzero(labels == digit), count // 10, replace=False) for digit in range(10)]
+    return np.sort(np.concatenate(chosen))
+
+
+class TransferNet(nn.Module):
+    """An encoder and an MLP head; a frozen encoder stays in eval mode and gets no gradients."""
+
+    def __init__(self, encoder: Encoder, latent_dim: int, *, hidden: int = 128, fine_tune: bool = True):
+        super().__init__()
+        self.encoder = encoder
+        self.fine_tune = fine_tune
+        self.head = nn.Sequential(nn.Linear(latent_dim, hidden), nn.ReLU(), nn.Dropout(0.2), nn.Linear(hidden, 10))
+        self.encoder.requires_grad_(fine_tune)
+
+    def train(self, mode: bool = True) -> TransferNet:
+        super().train(mode)
+        if not self.fine_tune:
+            self.encoder.eval()
+        return self
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.encoder(x))  # (B, 10) logits
+
+
+def transfer_net(autoencoder: Autoencoder | None, latent_dim: int, depth: int, *, pretrained: bool, fine_tune: bool,
+                 hidden: int, seed: int) -> TransferNet:
+    """The AE's encoder (copied, so the shipped model is untouched) or, with pretrained=False, a
+    randomly initialised encoder of the same shape, under a fresh head."""
+    torch.manual_seed(seed)
+    if pretrained:
+        encoder = copy.deepcopy(autoencoder.encoder)
+    else:
+        encoder = Encoder(AutoencoderConfig(latent_dim=latent_dim, depth=depth))
+    return TransferNet(encoder, latent_dim, hidden=hidden, fine_tune=fine_tune)
+
+
+def train_transfer(net: TransferNet, images: torch.Tensor, labels: torch.Tensor, *, steps: int, lr: float = 3e-3,
+                   max_shift: int = 2, seed: int = 0, report_every: int = 20) -> Iterator[dict]:
+    """Train the head (and a fine-tuned encoder, at a tenth of the rate) on the labelled images."""
+    groups = [{"params": net.head.parameters(), "lr": lr}]
+    if net.fine_tune:
+        groups.append({"params": net.encoder.parameters(), "lr": lr / 10})
+    optimizer = torch.optim.AdamW(groups, weight_decay=1e-4)
+    scales = [group["lr"] / lr for group in optimizer.param_groups]
+    yield from train_classifier(net, optimizer, images, labels, steps=steps, batch_size=64, peak_lr=lr,
+                                max_shift=max_shift, seed=seed, report_every=report_every, lr_scales=scales)
+
+
+def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> tuple[float, np.ndarray]:
+    """Accuracy and the 10x10 confusion matrix (rows: true digit, columns: predicted)."""
+    predicted = predict_logits(model, images).argmax(1).numpy()
+    truth = labels.numpy()
+    confusion = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(confusion, (truth, predicted), 1)
+    return float((predicted == truth).mean()), confusion
+
+
+def nearest_neighbour_accuracy(train_images: torch.Tensor, train_labels: torch.Tensor,
+                               test_images: torch.Tensor, test_labels: torch.Tensor) -> float:
+    """The pixel baseline: 1-nearest-neighbour on raw pixels (Euclidean)."""
+    train, test = train_images.flatten(1), test_images.flatten(1)
+    predicted = torch.cat([train_labels[torch.cdist(batch, train).argmin(1)] for batch in test.split(2000)])
+    return float((predicted == test_labels).float().mean())

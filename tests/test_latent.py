@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+import torch
+
+from nnimg.latent import (CodeCache, correlation_by_dim, decode_and_classify, encode, interpolate_codes,
+                          moments_table, project_2d, sample_box)
+from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig
+from nnimg.models.classifier import Classifier, ClassifierConfig
+
+
+@pytest.fixture(scope="module")
+def tiny_ae():
+    torch.manual_seed(0)
+    return Autoencoder(AutoencoderConfig(latent_dim=4, depth=1, hidden=16)).eval()
+
+
+def test_interpolation_starts_and_ends_at_the_codes():
+    a, b = torch.zeros(3), torch.ones(3)
+    path = interpolate_codes(a, b, 5)
+    assert path.shape == (5, 3) and torch.equal(path[0], a) and torch.equal(path[-1], b)
+    assert torch.allclose(path[2], torch.full((3,), 0.5))
+
+
+def test_box_samples_stay_in_the_box_and_repeat_with_the_seed():
+    low, high = torch.tensor([-1.0, 2.0]), torch.tensor([1.0, 3.0])
+    samples = sample_box(low, high, 500, seed=3)
+    assert (samples >= low).all() and (samples <= high).all()
+    assert torch.equal(samples, sample_box(low, high, 500, seed=3))
+
+
+def test_projections():
+    codes = torch.randn(100, 5, generator=torch.Generator().manual_seed(0))
+    points, x_title, _ = project_2d(codes, coordinates=(3, 1))
+    assert np.array_equal(points, codes[:, [3, 1]].numpy()) and x_title == "z[3]"
+    points, x_title, _ = project_2d(codes)
+    assert points.shape == (100, 2) and "principal" in x_title
+    assert points[:, 0].var() >= points[:, 1].var()
+
+
+def test_moments_of_uniform_codes():
+    moments = moments_table(torch.rand(200_000, 2, generator=torch.Generator().manual_seed(0)))
+    assert moments["mean"] == pytest.approx(0.5, abs=0.01) and moments["kurtosis"] == pytest.approx(1.8, abs=0.02)
+
+
+def test_code_cache_encodes_once(tiny_ae, digits):
+    cache = CodeCache(digits[:50])
+    first = cache.codes("tiny", tiny_ae)
+    assert first.shape == (50, 4) and cache.codes("tiny", tiny_ae) is first
+    assert torch.allclose(first, encode(tiny_ae, digits[:50]))
+
+
+def test_decode_and_classify(tiny_ae):
+    classifier = Classifier(ClassifierConfig(channels=(4, 8), features=16)).eval()
+    images, labels, confidence = decode_and_classify(tiny_ae, classifier, torch.zeros(6, 4))
+    assert images.shape == (6, 28, 28) and labels.shape == (6,) and ((confidence > 0) & (confidence <= 1)).all()
+
+
+def test_correlation_curve_has_every_dim():
+    generator = torch.Generator().manual_seed(0)
+    curves = correlation_by_dim({2: torch.randn(500, 2, generator=generator), 8: torch.randn(500, 8, generator=generator)})
+    assert set(curves) == {"mean_abs_r_with_diagonal", "mean_abs_r_off_diagonal", "max_abs_r_off_diagonal"}
+    assert curves["mean_abs_r_with_diagonal"][2] > curves["mean_abs_r_with_diagonal"][8]  # the diagonal's 1/d
