@@ -212,8 +212,8 @@ def latent_box_samples(model_name: str, count: float, seed: float):
             part = slice(start, start + columns)
             rows.append((name if start == 0 else "", images[part], _captions(labels[part], confidence[part])))
     summary = (f"Mean classifier confidence: **{real_confidence.mean():.1%}** on decoded real codes, "
-               f"**{box_confidence.mean():.1%}** on codes drawn uniformly from their box. "
-               "The codes fill only a thin part of the box; most of the box decodes to no digit.")
+               f"**{box_confidence.mean():.1%}** on codes drawn uniformly from their box; confident (> 90%) on "
+               f"{(real_confidence > 0.9).mean():.0%} and {(box_confidence > 0.9).mean():.0%} of them.")
     return image_rows(rows), summary
 
 
@@ -289,10 +289,18 @@ def interpolate_rows(image_a, image_b, model_names: list[str], steps: float):
     if not model_names:
         raise gr.Error("Choose at least one autoencoder to interpolate with.")
     labels_by_name = dict((name, label) for label, name in AE_CHOICES)
-    rows = []
+    rows, missing = [], []
     for name in model_names:
-        images, labels, confidence = _interpolation_frames(name, digit_a, digit_b, steps)
+        try:
+            images, labels, confidence = _interpolation_frames(name, digit_a, digit_b, steps)
+        except gr.Error as error:
+            missing.append(str(error))
+            continue
         rows.append((labels_by_name.get(name, name), images, _captions(labels, confidence)))
+    if not rows:
+        raise gr.Error(" ".join(missing))
+    for message in missing:
+        gr.Warning(message)
     return image_rows(rows)
 
 

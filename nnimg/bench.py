@@ -9,11 +9,14 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import torch
 
 from nnimg.checkpoints import REPO_ROOT, checkpoint_dir, shipped_autoencoders
-from nnimg.data import load_test_split, to_tensor
-from nnimg.training import reconstruction_mse
+from nnimg.data import load_test_split, load_train_split, to_tensor
+from nnimg.metrics import classifier_features, frechet_distance, inception_score
+from nnimg.training import predict_logits, reconstruction_mse
+from nnimg.transfer import balanced_indices, evaluate, train_transfer, transfer_net
 from nnimg.zoo import ModelZoo
 
 
@@ -63,7 +66,55 @@ def bench_autoencoders() -> None:
     print(f"cold start: import app (gradio, UI, all checkpoints) {app:.2f} s; load every checkpoint {zoo_only:.2f} s")
 
 
-BENCHMARKS = {"ae": bench_autoencoders}
+def bench_classifier() -> None:
+    """The reference classifier's accuracy, its Inception Score on real digits, and the Fréchet
+    distance between real test and real training digits (the floor for generated ones)."""
+    zoo = ModelZoo()
+    test_images, test_labels = load_test_split()
+    train_images, _ = load_train_split()
+    test_x = to_tensor(test_images)
+    logits = predict_logits(zoo.classifier, test_x)
+    accuracy = float((logits.argmax(1).numpy() == test_labels).mean())
+    started = time.perf_counter()
+    test_features = classifier_features(zoo.classifier, test_x)
+    seconds = time.perf_counter() - started
+    train_features = classifier_features(zoo.classifier, to_tensor(train_images[:10_000]))
+    print(f"test accuracy: {accuracy:.4f} ({int(round((1 - accuracy) * len(test_labels)))} errors in {len(test_labels)})")
+    print(f"classifier-IS, real test digits: {inception_score(logits.softmax(1)):.3f} (ideal 10)")
+    print(f"Fréchet distance, real test vs first 10,000 real training digits: "
+          f"{frechet_distance(test_features, train_features):.3f} (the floor)")
+    print(f"features for 10,000 images: {seconds:.2f} s")
+
+
+def bench_transfer(latent_dims: tuple[int, ...] = (10, 20), draws: int = 5, label_count: int = 100,
+                   steps: int = 300) -> None:
+    """Test accuracy with 100 labels: pretrained encoder frozen / fine-tuned and the same network
+    from scratch, per d, for the plain recipe (no augmentation) and with random 2-pixel shifts."""
+    train_images, train_labels = load_train_split()
+    test_images, test_labels = load_test_split()
+    test_x, test_y = to_tensor(test_images), torch.from_numpy(test_labels)
+    zoo = ModelZoo()
+    print(f"{label_count} labels from the training split, {draws} balanced draws (seeds 0..{draws - 1}), "
+          f"MLP head 128, {steps} steps, batch 64; accuracy on all {len(test_y)} test digits")
+    print(f"{'recipe':<10} {'d':>3} {'frozen':>15} {'fine-tuned':>15} {'from scratch':>15}")
+    for recipe, max_shift in (("plain", 0), ("shift-2", 2)):
+        for latent_dim in latent_dims:
+            autoencoder = zoo.autoencoder(latent_dim)
+            results: dict[str, list[float]] = {"frozen": [], "fine-tuned": [], "from scratch": []}
+            for seed in range(draws):
+                chosen = balanced_indices(train_labels, label_count, seed=seed)
+                x, y = to_tensor(train_images[chosen]), torch.from_numpy(train_labels[chosen])
+                for regime, pretrained, fine_tune in (("frozen", True, False), ("fine-tuned", True, True),
+                                                      ("from scratch", False, True)):
+                    net = transfer_net(autoencoder, latent_dim, 2, pretrained=pretrained, fine_tune=fine_tune,
+                                       hidden=128, seed=seed)
+                    list(train_transfer(net, x, y, steps=steps, max_shift=max_shift, seed=seed, report_every=steps))
+                    results[regime].append(evaluate(net, test_x, test_y)[0])
+            cells = " ".join(f"{100 * np.mean(v):>8.1f} ± {100 * np.std(v):4.1f}" for v in results.values())
+            print(f"{recipe:<10} {latent_dim:>3} {cells}", flush=True)
+
+
+BENCHMARKS = {"ae": bench_autoencoders, "classifier": bench_classifier, "transfer": bench_transfer}
 
 
 def main() -> None:

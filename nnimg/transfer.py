@@ -26,10 +26,12 @@ def balanced_indices(labels: np.ndarray, count: int, *, seed: int) -> np.ndarray
 class TransferNet(nn.Module):
     """An encoder and an MLP head; a frozen encoder stays in eval mode and gets no gradients."""
 
-    def __init__(self, encoder: Encoder, latent_dim: int, *, hidden: int = 128, fine_tune: bool = True):
+    def __init__(self, encoder: Encoder, latent_dim: int, *, hidden: int = 128, fine_tune: bool = True,
+                 pretrained: bool = True):
         super().__init__()
         self.encoder = encoder
         self.fine_tune = fine_tune
+        self.pretrained = pretrained
         self.head = nn.Sequential(nn.Linear(latent_dim, hidden), nn.ReLU(), nn.Dropout(0.2), nn.Linear(hidden, 10))
         self.encoder.requires_grad_(fine_tune)
 
@@ -52,15 +54,16 @@ def transfer_net(autoencoder: Autoencoder | None, latent_dim: int, depth: int, *
         encoder = copy.deepcopy(autoencoder.encoder)
     else:
         encoder = Encoder(AutoencoderConfig(latent_dim=latent_dim, depth=depth))
-    return TransferNet(encoder, latent_dim, hidden=hidden, fine_tune=fine_tune)
+    return TransferNet(encoder, latent_dim, hidden=hidden, fine_tune=fine_tune, pretrained=pretrained)
 
 
 def train_transfer(net: TransferNet, images: torch.Tensor, labels: torch.Tensor, *, steps: int, lr: float = 3e-3,
                    max_shift: int = 2, seed: int = 0, report_every: int = 20) -> Iterator[dict]:
-    """Train the head (and a fine-tuned encoder, at a tenth of the rate) on the labelled images."""
+    """Train the head and a fine-tuned encoder on the labelled images; a pretrained encoder
+    learns at a tenth of the rate, so that it keeps what the autoencoder taught it."""
     groups = [{"params": net.head.parameters(), "lr": lr}]
     if net.fine_tune:
-        groups.append({"params": net.encoder.parameters(), "lr": lr / 10})
+        groups.append({"params": net.encoder.parameters(), "lr": lr / 10 if net.pretrained else lr})
     optimizer = torch.optim.AdamW(groups, weight_decay=1e-4)
     scales = [group["lr"] / lr for group in optimizer.param_groups]
     yield from train_classifier(net, optimizer, images, labels, steps=steps, batch_size=64, peak_lr=lr,
