@@ -5,19 +5,27 @@
 
 from __future__ import annotations
 
+import functools
+
 import gradio as gr
 import numpy as np
 
 import plotly.graph_objects as go
 import torch
 
-from nnimg.checkpoints import AE_DEFAULT_DEPTH, AE_LATENT_DIMS, AE_UNIFORM_LATENT_DIMS, CheckpointError
+from nnimg.checkpoints import (AE_DEFAULT_DEPTH, AE_LATENT_DIMS, AE_UNIFORM_LATENT_DIMS, CheckpointError,
+                               dcgan_paths)
 from nnimg.data import load_labelled_pool, load_test_split, to_tensor
+from nnimg.gan_training import sample, train_dcgan
+from nnimg.grids import read_snapshots
 from nnimg.latent import (CodeCache, correlation_by_dim, decode_and_classify, encode, interpolate_codes,
                           moments_table, project_2d, sample_box)
+from nnimg.losses import GENERATOR_LOSSES
+from nnimg.metrics import classifier_features, sample_quality
 from nnimg.models.autoencoder import Autoencoder
-from nnimg.plots import (confusion_matrix, coordinate_histograms, correlation_heatmap, image_grid, image_rows,
-                         mse_curve, scatter_codes, summary_curves)
+from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator
+from nnimg.plots import (confusion_matrix, coordinate_histograms, correlation_heatmap, gan_curves, image_grid,
+                         image_rows, live_gan_curves, mse_curve, scatter_codes, summary_curves)
 from nnimg.preprocess import InvalidImageError, read_image_file, to_mnist_digit
 from nnimg.transfer import (balanced_indices, evaluate, nearest_neighbour_accuracy, train_transfer,
                             transfer_net)
@@ -37,7 +45,7 @@ AE_CHOICES = [(f"d = {d}", f"ae_d{d}_l2") for d in AE_LATENT_DIMS]
 AE_CHOICES += [(f"uniform-latent, d = {d}", f"ae_uniform_d{d}_l2") for d in AE_UNIFORM_LATENT_DIMS]
 POOL_IMAGES, POOL_LABELS = load_labelled_pool()
 TEST_Y = torch.from_numpy(TEST_LABELS)
-MAX_STEPS, MAX_SAMPLES, MAX_TRANSFER_STEPS = 16, 64, 1000
+MAX_STEPS, MAX_SAMPLES, MAX_TRANSFER_STEPS, MAX_LIVE_GAN_STEPS = 16, 64, 1000, 1000
 PRESET_PAIRS = {"1 → 5": (1, 5), "3 → 6": (3, 6), "0 → 4": (0, 4)}
 
 
@@ -140,6 +148,107 @@ def transfer_train(latent_dim: float, regime: str, label_count: float, hidden: f
     rows.append(["pixels, 1-nearest neighbour", nearest_neighbour_accuracy(images, labels, TEST_X, TEST_Y)])
     figure = confusion_matrix(confusion, title=f"Pretrained encoder (d = {latent_dim}, {regime}), {label_count} labels")
     return [[name, round(accuracy, 4)] for name, accuracy in rows], figure
+
+
+# ---- GAN losses tab ---------------------------------------------------------------------------
+
+
+def _loss(loss: str) -> str:
+    if loss not in GENERATOR_LOSSES:
+        raise gr.Error(f"Unknown generator loss {loss!r}; choose one of {', '.join(GENERATOR_LOSSES)}.")
+    return loss
+
+
+@functools.cache
+def _dcgan_snapshots(loss: str) -> list[np.ndarray]:
+    path = dcgan_paths(loss)["samples"]
+    try:
+        return read_snapshots(path)
+    except OSError:
+        raise gr.Error(f"{path.name} is missing. Train it with: python train/train_dcgan.py --loss {loss}") from None
+
+
+def _dcgan_records(loss: str) -> dict:
+    records = read_metrics(dcgan_paths(loss)["records"])
+    if records is None:
+        raise gr.Error(f"dcgan_{loss}.json is missing. Train it with: python train/train_dcgan.py --loss {loss}")
+    return records
+
+
+def gan_grid(loss: str, epoch: float = -1, seed: float = -1) -> np.ndarray:
+    """An 8x8 grid (224x224) of samples from the shipped DCGAN of `loss`: after `epoch` epochs
+    (-1: the end) from the fixed training noise (seed -1), or fresh noise from the final generator."""
+    loss, epoch, seed = _loss(loss), _whole_number(epoch, "epoch"), _whole_number(seed, "seed")
+    snapshots = _dcgan_snapshots(loss)
+    last = len(snapshots) - 1
+    if not -1 <= epoch <= last:
+        raise gr.Error(f"The {loss} DCGAN has grids for epochs 0 to {last} (or -1 for the end), not {epoch}.")
+    if seed == -1:
+        return snapshots[epoch]
+    if epoch not in (-1, last):
+        raise gr.Error("Fresh noise needs the generator, and only the final one ships: use epoch -1 or seed -1.")
+    try:
+        generator = ZOO.dcgan(loss)
+    except CheckpointError as error:
+        raise gr.Error(str(error)) from None
+    noise = torch.randn(64, generator.config.noise_dim, generator=torch.Generator().manual_seed(seed))
+    return image_grid(sample(generator, noise).numpy(), columns=8)
+
+
+def gan_training_curves(loss: str) -> go.Figure:
+    """D and G losses, D(x) and D(G(z)), and G's gradient norm along the shipped run of `loss`."""
+    records = _dcgan_records(_loss(loss))
+    return gan_curves(records["records"], title=loss, steps_per_epoch=records["steps_per_epoch"])
+
+
+@functools.cache
+def _real_features() -> torch.Tensor:
+    return classifier_features(_classifier(), TEST_X)
+
+
+def gan_quality(samples_per_loss: float = 1000):
+    """Classifier-IS, Fréchet distance and digit shares of fresh samples from each shipped DCGAN."""
+    count = _bounded(samples_per_loss, "number of samples", 100, 5000)
+    rows = []
+    for loss in GENERATOR_LOSSES:
+        try:
+            generator = ZOO.dcgan(loss)
+        except CheckpointError as error:
+            gr.Warning(str(error))
+            continue
+        noise = torch.randn(count, generator.config.noise_dim, generator=torch.Generator().manual_seed(0))
+        quality = sample_quality(sample(generator, noise).unsqueeze(1), _classifier(), _real_features())
+        rows.append([loss, round(quality["inception_score"], 2), round(quality["frechet_distance"], 2)]
+                    + [f"{share:.0%}" for share in quality["digit_shares"]])
+    return rows
+
+
+def gan_live(losses: list[str], steps: float, lr: float, d_steps: float):
+    """Train small DCGANs from scratch on the test digits, one per chosen loss, in turns; stream
+    their grids (from the same noise) and curves every 10 steps."""
+    losses = [_loss(loss) for loss in losses or []]
+    if not losses:
+        raise gr.Error("Choose at least one generator loss to train.")
+    steps = _bounded(steps, "number of steps", 10, MAX_LIVE_GAN_STEPS)
+    d_steps = _bounded(d_steps, "D steps per G step", 1, 5)
+    lr = float(lr)
+    if not 1e-5 <= lr <= 1e-2:
+        raise gr.Error(f"The learning rate must be between 0.00001 and 0.01, not {lr}.")
+    config, noise = DCGANConfig(width=16), torch.randn(64, 100, generator=torch.Generator().manual_seed(0))
+    runs, records = {}, {loss: [] for loss in losses}
+    for loss in losses:
+        torch.manual_seed(0)
+        generator, discriminator = Generator(config), Discriminator(config)
+        optimizers = [torch.optim.Adam(m.parameters(), lr=lr, betas=(0.5, 0.999)) for m in (generator, discriminator)]
+        runs[loss] = train_dcgan(generator, discriminator, *optimizers, TEST_X, loss=loss, steps=steps, d_steps=d_steps,
+                                 record_every=10, snapshot_every=10, fixed_noise=noise)
+    grids = {loss: None for loss in GENERATOR_LOSSES}
+    for _ in range(0, steps, 10):
+        for loss, run in runs.items():
+            event = next(run)
+            grids[loss] = image_grid(event.pop("samples").numpy(), columns=8)
+            records[loss].append(event)
+        yield [grids[loss] for loss in GENERATOR_LOSSES] + [live_gan_curves(records)]
 
 
 def _digit_image(label: str, **kwargs) -> gr.Image:
@@ -339,6 +448,107 @@ def transfer_train(latent_dim: float, regime: str, label_count: float, hidden: f
     return [[name, round(accuracy, 4)] for name, accuracy in rows], figure
 
 
+# ---- GAN losses tab ---------------------------------------------------------------------------
+
+
+def _loss(loss: str) -> str:
+    if loss not in GENERATOR_LOSSES:
+        raise gr.Error(f"Unknown generator loss {loss!r}; choose one of {', '.join(GENERATOR_LOSSES)}.")
+    return loss
+
+
+@functools.cache
+def _dcgan_snapshots(loss: str) -> list[np.ndarray]:
+    path = dcgan_paths(loss)["samples"]
+    try:
+        return read_snapshots(path)
+    except OSError:
+        raise gr.Error(f"{path.name} is missing. Train it with: python train/train_dcgan.py --loss {loss}") from None
+
+
+def _dcgan_records(loss: str) -> dict:
+    records = read_metrics(dcgan_paths(loss)["records"])
+    if records is None:
+        raise gr.Error(f"dcgan_{loss}.json is missing. Train it with: python train/train_dcgan.py --loss {loss}")
+    return records
+
+
+def gan_grid(loss: str, epoch: float = -1, seed: float = -1) -> np.ndarray:
+    """An 8x8 grid (224x224) of samples from the shipped DCGAN of `loss`: after `epoch` epochs
+    (-1: the end) from the fixed training noise (seed -1), or fresh noise from the final generator."""
+    loss, epoch, seed = _loss(loss), _whole_number(epoch, "epoch"), _whole_number(seed, "seed")
+    snapshots = _dcgan_snapshots(loss)
+    last = len(snapshots) - 1
+    if not -1 <= epoch <= last:
+        raise gr.Error(f"The {loss} DCGAN has grids for epochs 0 to {last} (or -1 for the end), not {epoch}.")
+    if seed == -1:
+        return snapshots[epoch]
+    if epoch not in (-1, last):
+        raise gr.Error("Fresh noise needs the generator, and only the final one ships: use epoch -1 or seed -1.")
+    try:
+        generator = ZOO.dcgan(loss)
+    except CheckpointError as error:
+        raise gr.Error(str(error)) from None
+    noise = torch.randn(64, generator.config.noise_dim, generator=torch.Generator().manual_seed(seed))
+    return image_grid(sample(generator, noise).numpy(), columns=8)
+
+
+def gan_training_curves(loss: str) -> go.Figure:
+    """D and G losses, D(x) and D(G(z)), and G's gradient norm along the shipped run of `loss`."""
+    records = _dcgan_records(_loss(loss))
+    return gan_curves(records["records"], title=loss, steps_per_epoch=records["steps_per_epoch"])
+
+
+@functools.cache
+def _real_features() -> torch.Tensor:
+    return classifier_features(_classifier(), TEST_X)
+
+
+def gan_quality(samples_per_loss: float = 1000):
+    """Classifier-IS, Fréchet distance and digit shares of fresh samples from each shipped DCGAN."""
+    count = _bounded(samples_per_loss, "number of samples", 100, 5000)
+    rows = []
+    for loss in GENERATOR_LOSSES:
+        try:
+            generator = ZOO.dcgan(loss)
+        except CheckpointError as error:
+            gr.Warning(str(error))
+            continue
+        noise = torch.randn(count, generator.config.noise_dim, generator=torch.Generator().manual_seed(0))
+        quality = sample_quality(sample(generator, noise).unsqueeze(1), _classifier(), _real_features())
+        rows.append([loss, round(quality["inception_score"], 2), round(quality["frechet_distance"], 2)]
+                    + [f"{share:.0%}" for share in quality["digit_shares"]])
+    return rows
+
+
+def gan_live(losses: list[str], steps: float, lr: float, d_steps: float):
+    """Train small DCGANs from scratch on the test digits, one per chosen loss, in turns; stream
+    their grids (from the same noise) and curves every 10 steps."""
+    losses = [_loss(loss) for loss in losses or []]
+    if not losses:
+        raise gr.Error("Choose at least one generator loss to train.")
+    steps = _bounded(steps, "number of steps", 10, MAX_LIVE_GAN_STEPS)
+    d_steps = _bounded(d_steps, "D steps per G step", 1, 5)
+    lr = float(lr)
+    if not 1e-5 <= lr <= 1e-2:
+        raise gr.Error(f"The learning rate must be between 0.00001 and 0.01, not {lr}.")
+    config, noise = DCGANConfig(width=16), torch.randn(64, 100, generator=torch.Generator().manual_seed(0))
+    runs, records = {}, {loss: [] for loss in losses}
+    for loss in losses:
+        torch.manual_seed(0)
+        generator, discriminator = Generator(config), Discriminator(config)
+        optimizers = [torch.optim.Adam(m.parameters(), lr=lr, betas=(0.5, 0.999)) for m in (generator, discriminator)]
+        runs[loss] = train_dcgan(generator, discriminator, *optimizers, TEST_X, loss=loss, steps=steps, d_steps=d_steps,
+                                 record_every=10, snapshot_every=10, fixed_noise=noise)
+    grids = {loss: None for loss in GENERATOR_LOSSES}
+    for _ in range(0, steps, 10):
+        for loss, run in runs.items():
+            event = next(run)
+            grids[loss] = image_grid(event.pop("samples").numpy(), columns=8)
+            records[loss].append(event)
+        yield [grids[loss] for loss in GENERATOR_LOSSES] + [live_gan_curves(records)]
+
+
 def _digit_image(label: str, **kwargs) -> gr.Image:
     return gr.Image(label=label, format="png", image_mode=None, elem_classes="pixelated", height=200, **kwargs)
 
@@ -484,6 +694,57 @@ def transfer_tab() -> OnLoad:
     return []
 
 
+def _last_epoch(loss: str) -> int:
+    try:
+        return len(_dcgan_snapshots(loss)) - 1
+    except gr.Error:
+        return 0
+
+
+def gan_losses_tab() -> OnLoad:
+    gr.Markdown("The DCGAN of SPEC §6 trained three times, changing only the generator's loss (D keeps its "
+                "binary cross-entropy). Early on D rejects fakes confidently; the saturating loss log(1 - D) then "
+                "has almost no gradient, the non-saturating -log D has a large one, and least squares sits between.")
+    epochs, grids, curves, on_open = {}, {}, {}, []
+    with gr.Row():
+        for loss in GENERATOR_LOSSES:
+            with gr.Column():
+                gr.Markdown(f"### {loss}")
+                epochs[loss] = gr.Slider(-1, _last_epoch(loss), value=-1, step=1, label="Epoch (-1: end of training)")
+                grids[loss] = _image_output("64 samples from fixed noise")
+                curves[loss] = gr.Plot()
+                loss_box = gr.Textbox(loss, visible=False)
+                seed = gr.Number(-1, visible=False)
+                first = loss == GENERATOR_LOSSES[0]  # the others are the same endpoint with another loss
+                epochs[loss].release(gan_grid, [loss_box, epochs[loss], seed], grids[loss],
+                                     api_name="gan_grid" if first else None, api_visibility="public" if first else "private")
+                on_open += [(gan_grid, [loss_box, epochs[loss], seed], grids[loss]),
+                            (gan_training_curves, [loss_box], curves[loss])]
+    gr.Markdown("### Sample quality\nFrom 1,000 fresh samples per loss, read by the reference classifier: "
+                "Inception Score (10 is ideal, real test digits give about 9.8), Fréchet distance on the "
+                "classifier's features, and the share of each digit (a collapsed model favours a few).")
+    count = gr.Number(1000, visible=False)
+    quality = gr.Dataframe(headers=["loss", "IS", "Fréchet"] + [str(d) for d in range(10)], interactive=False)
+    on_open.append((gan_quality, [count], quality))
+    gr.Markdown("### Train live\nSmall DCGANs (width 16) from scratch on the 10,000 test digits, on this machine's "
+                "CPU, the chosen losses in turns from the same noise.")
+    with gr.Row():
+        live_losses = gr.CheckboxGroup(list(GENERATOR_LOSSES), value=list(GENERATOR_LOSSES), label="Losses")
+        live_steps = gr.Slider(10, MAX_LIVE_GAN_STEPS, value=200, step=10, label="Generator steps")
+        live_lr = gr.Number(2e-3, label="Learning rate")
+        live_d_steps = gr.Slider(1, 5, value=1, step=1, label="D steps per G step")
+    with gr.Row():
+        train_button = gr.Button("Train", variant="primary")
+        stop_button = gr.Button("Stop")
+    with gr.Row():
+        live_grids = [_image_output(loss) for loss in GENERATOR_LOSSES]
+    live_curves = gr.Plot()
+    event = train_button.click(gan_live, [live_losses, live_steps, live_lr, live_d_steps], live_grids + [live_curves],
+                               api_name="gan_live")
+    stop_button.click(None, cancels=[event], api_visibility="private")
+    return on_open
+
+
 with gr.Blocks(title="nnimg") as demo:
     gr.Markdown("# nnimg: generative models of MNIST digits\n"
                 "An interactive lab for autoencoders and GANs, on a CPU. Pick, upload or draw a digit.")
@@ -496,6 +757,8 @@ with gr.Blocks(title="nnimg") as demo:
         on_open += transfer_tab()
     with gr.Tab("Interpolation"):
         on_open += interpolation_tab()
+    with gr.Tab("GAN losses"):
+        on_open += gan_losses_tab()
     for handler, inputs, outputs in on_open:
         demo.load(handler, inputs, outputs, api_visibility="private", preprocess=False)
 

@@ -15,9 +15,11 @@ from torch import nn
 
 from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig
 from nnimg.models.classifier import Classifier, ClassifierConfig
+from nnimg.models.dcgan import DCGANConfig, Generator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-MODEL_FAMILIES = {"autoencoder": (AutoencoderConfig, Autoencoder), "classifier": (ClassifierConfig, Classifier)}
+MODEL_FAMILIES = {"autoencoder": (AutoencoderConfig, Autoencoder), "classifier": (ClassifierConfig, Classifier),
+                  "dcgan_generator": (DCGANConfig, Generator)}
 
 AE_LATENT_DIMS = (2, 3, 5, 10, 15, 20, 32, 64, 100)
 AE_DEFAULT_DEPTH = 2
@@ -75,34 +77,40 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def save_training_state(path: Path, model: nn.Module, optimizer: torch.optim.Optimizer,
-                        *, progress: dict) -> None:
-    """Write what a run needs to resume: weights, optimizer state and a JSON progress record."""
-    tensors = {f"model.{k}": v.contiguous().cpu() for k, v in model.state_dict().items()}
-    optimizer_state = optimizer.state_dict()
-    for index, state in optimizer_state["state"].items():
-        for key, value in state.items():
-            tensors[f"optimizer.{index}.{key}"] = torch.as_tensor(value).contiguous().cpu()
-    metadata = {"param_groups": json.dumps(optimizer_state["param_groups"]),
-                "progress": json.dumps(progress)}
+def save_training_state(path: Path, *, modules: dict[str, nn.Module], optimizers: dict[str, torch.optim.Optimizer],
+                        progress: dict) -> None:
+    """Write what a run needs to resume: named weights, optimizer states and a JSON progress record."""
+    tensors = {f"{name}.{key}": value.contiguous().cpu()
+               for name, module in modules.items() for key, value in module.state_dict().items()}
+    metadata = {"progress": json.dumps(progress)}
+    for name, optimizer in optimizers.items():
+        state = optimizer.state_dict()
+        for index, values in state["state"].items():
+            for key, value in values.items():
+                tensors[f"{name}.{index}.{key}"] = torch.as_tensor(value).contiguous().cpu()
+        metadata[f"{name}.param_groups"] = json.dumps(state["param_groups"])
     partial = path.with_suffix(".partial")
     path.parent.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(partial), metadata=metadata)
     partial.replace(path)
 
 
-def load_training_state(path: Path, model: nn.Module, optimizer: torch.optim.Optimizer) -> dict:
-    """Restore weights and optimizer from `save_training_state`; return the progress record."""
+def load_training_state(path: Path, *, modules: dict[str, nn.Module],
+                        optimizers: dict[str, torch.optim.Optimizer]) -> dict:
+    """Restore what `save_training_state` wrote into the same named objects; return the progress."""
     tensors = load_file(str(path))
     with safe_open(str(path), framework="pt") as file:
         metadata = file.metadata()
-    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
-    state: dict[int, dict] = {}
-    for key, value in tensors.items():
-        if key.startswith("optimizer."):
-            _, index, name = key.split(".", 2)
-            state.setdefault(int(index), {})[name] = value
-    optimizer.load_state_dict({"state": state, "param_groups": json.loads(metadata["param_groups"])})
+    for name, module in modules.items():
+        prefix = f"{name}."
+        module.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
+    for name, optimizer in optimizers.items():
+        state: dict[int, dict] = {}
+        for key, value in tensors.items():
+            if key.startswith(f"{name}."):
+                _, index, field = key.split(".", 2)
+                state.setdefault(int(index), {})[field] = value
+        optimizer.load_state_dict({"state": state, "param_groups": json.loads(metadata[f"{name}.param_groups"])})
     return json.loads(metadata["progress"])
 
 
@@ -138,3 +146,10 @@ def shipped_autoencoders(*, uniform: bool = False) -> list[ShippedAutoencoder]:
     models = [ShippedAutoencoder(d, AE_DEFAULT_DEPTH) for d in AE_LATENT_DIMS]
     models += [ShippedAutoencoder(d, depth) for depth, dims in AE_DEPTH_SWEEP.items() for d in dims]
     return models
+
+
+def dcgan_paths(loss: str) -> dict[str, Path]:
+    """The shipped DCGAN of one generator loss: generator weights, records, and sample grids."""
+    base = checkpoint_dir() / f"dcgan_{loss}"
+    return {"generator": base.with_suffix(".safetensors"), "records": base.with_suffix(".json"),
+            "samples": base.with_name(base.name + "_samples.png")}

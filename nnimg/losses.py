@@ -33,3 +33,25 @@ def uniform_latent_loss(model: nn.Module, batch: torch.Tensor, *,
     reconstruction = model.decoder(codes)
     loss = ((reconstruction - batch) ** 2).mean() + moment_weight * moment_matching_loss(codes)
     return loss, reconstruction
+
+
+GENERATOR_LOSSES = ("saturating", "non-saturating", "least-squares")
+
+
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """D's usual binary cross-entropy: real -> 1, fake -> 0 (from logits, numerically stable)."""
+    return (nn.functional.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+            + nn.functional.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+
+
+def generator_loss(fake_logits: torch.Tensor, kind: str) -> torch.Tensor:
+    """G's loss on D's logits for its samples, with D = sigmoid(logit):
+    saturating log(1 - D) = -softplus(logit); non-saturating -log D = softplus(-logit);
+    least-squares (1 - D)^2."""
+    if kind == "saturating":
+        return -nn.functional.softplus(fake_logits).mean()
+    if kind == "non-saturating":
+        return nn.functional.softplus(-fake_logits).mean()
+    if kind == "least-squares":
+        return ((1 - torch.sigmoid(fake_logits)) ** 2).mean()
+    raise ValueError(f"unknown generator loss {kind!r}; choose one of {', '.join(GENERATOR_LOSSES)}")

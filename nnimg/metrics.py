@@ -59,3 +59,11 @@ def correlation_summaries(codes: np.ndarray) -> dict[str, float]:
     return {"mean_abs_r_with_diagonal": float(r.mean()),
             "mean_abs_r_off_diagonal": float(off_diagonal.mean()),
             "max_abs_r_off_diagonal": float(off_diagonal.max())}
+
+
+def sample_quality(samples: torch.Tensor, classifier: torch.nn.Module, real_features: torch.Tensor) -> dict:
+    """Classifier-IS, Fréchet distance to real features, and the digit shares of (N, 1, 28, 28) samples."""
+    probabilities = predict_logits(classifier, samples).softmax(1)
+    return {"inception_score": inception_score(probabilities),
+            "frechet_distance": frechet_distance(classifier_features(classifier, samples), real_features),
+            "digit_shares": digit_shares(probabilities.argmax(1).numpy())}

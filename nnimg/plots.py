@@ -138,3 +138,40 @@ def confusion_matrix(counts: np.ndarray, *, title: str) -> go.Figure:
     figure.update_xaxes(title="predicted", dtick=1)
     figure.update_yaxes(title="true digit", dtick=1, autorange="reversed")
     return _layout(figure, title=title, height=420)
+
+
+def gan_curves(records: list[dict], *, title: str, steps_per_epoch: int | None = None) -> go.Figure:
+    """Three stacked panels over generator steps: D and G losses; D(x) and D(G(z)); the norm of
+    G's gradient on a log scale."""
+    from plotly.subplots import make_subplots
+
+    figure = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06,
+                           subplot_titles=["losses", "D(x) and D(G(z))", "generator gradient norm"])
+    steps = [record["step"] for record in records]
+    panels = (("d_loss", "D loss", 1), ("g_loss", "G loss", 1), ("d_real", "D(x)", 2), ("d_fake", "D(G(z))", 2),
+              ("g_grad_norm", "|∇G|", 3))
+    for key, name, row in panels:
+        figure.add_trace(go.Scatter(x=steps, y=[record[key] for record in records], name=name, mode="lines"),
+                         row=row, col=1)
+    figure.update_yaxes(type="log", row=3, col=1)
+    figure.update_xaxes(title="generator step" + (f" ({steps_per_epoch} per epoch)" if steps_per_epoch else ""),
+                        row=3, col=1)
+    figure.update_layout(legend={"orientation": "h", "y": -0.12})
+    return _layout(figure, title=title, height=640)
+
+
+def live_gan_curves(records: dict[str, list[dict]]) -> go.Figure:
+    """D(G(z)) and the norm of G's gradient per generator loss, side by side over steps."""
+    from plotly.subplots import make_subplots
+
+    figure = make_subplots(rows=1, cols=2, subplot_titles=["D(G(z))", "generator gradient norm (log)"])
+    colours = ["#ef553b", "#00cc96", "#636efa"]
+    for colour, (loss, history) in zip(colours, records.items()):
+        steps = [record["step"] for record in history]
+        for column, key in ((1, "d_fake"), (2, "g_grad_norm")):
+            figure.add_trace(go.Scatter(x=steps, y=[record[key] for record in history], name=loss, mode="lines",
+                                        line={"color": colour}, legendgroup=loss, showlegend=column == 1),
+                             row=1, col=column)
+    figure.update_yaxes(type="log", row=1, col=2)
+    figure.update_xaxes(title="generator step")
+    return _layout(figure, title="Live training", height=360)

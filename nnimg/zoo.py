@@ -8,12 +8,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nnimg.checkpoints import (CheckpointError, ShippedAutoencoder, checkpoint_dir, load_model,
+from nnimg.checkpoints import (CheckpointError, ShippedAutoencoder, checkpoint_dir, dcgan_paths, load_model,
                                shipped_autoencoders)
+from nnimg.losses import GENERATOR_LOSSES
 from nnimg.models.autoencoder import Autoencoder
 from nnimg.models.classifier import Classifier
+from nnimg.models.dcgan import Generator
 
 CLASSIFIER_COMMAND = "python train/train_classifier.py"
+DCGAN_COMMAND = "python train/train_dcgan.py --loss {loss}"
 
 
 class ModelZoo:
@@ -28,6 +31,9 @@ class ModelZoo:
         loaded: dict[str, Classifier] = {}
         self._load("classifier", checkpoint_dir() / "classifier.safetensors", CLASSIFIER_COMMAND, loaded)
         self._classifier = loaded.get("classifier")
+        self.dcgans: dict[str, Generator] = {}
+        for loss in GENERATOR_LOSSES:
+            self._load(loss, dcgan_paths(loss)["generator"], DCGAN_COMMAND.format(loss=loss), self.dcgans)
 
     def _load(self, name: str, path: Path, command: str, into: dict) -> None:
         try:
@@ -57,6 +63,14 @@ class ModelZoo:
         if self._classifier is None:
             raise CheckpointError(self.errors["classifier"])
         return self._classifier
+
+    def dcgan(self, loss: str) -> Generator:
+        """The shipped DCGAN generator trained with `loss`, or CheckpointError."""
+        if loss not in GENERATOR_LOSSES:
+            raise CheckpointError(f"Unknown loss {loss!r}; choose one of {', '.join(GENERATOR_LOSSES)}.")
+        if loss in self.errors:
+            raise CheckpointError(self.errors[loss])
+        return self.dcgans[loss]
 
     @torch.inference_mode()
     def reconstruct(self, digits: np.ndarray, latent_dim: int, depth: int) -> tuple[np.ndarray, np.ndarray]:

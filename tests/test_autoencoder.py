@@ -75,9 +75,10 @@ def test_resumed_training_matches_an_uninterrupted_run(digits, tmp_path):
     model, optimizer = _tiny_model()
     first_epoch = next(_train(model, optimizer, digits))  # the run is cut after one epoch
     path = tmp_path / "state.safetensors"
-    save_training_state(path, model, optimizer, progress={"epochs": [first_epoch]})
+    save_training_state(path, modules={"ae": model}, optimizers={"adam": optimizer},
+                        progress={"epochs": [first_epoch]})
     resumed, resumed_optimizer = _tiny_model()
-    progress = load_training_state(path, resumed, resumed_optimizer)
+    progress = load_training_state(path, modules={"ae": resumed}, optimizers={"adam": resumed_optimizer})
     assert progress == json.loads(json.dumps({"epochs": [first_epoch]}))
     list(_train(resumed, resumed_optimizer, digits, start_epoch=len(progress["epochs"])))
     for name, value in straight.state_dict().items():

@@ -41,7 +41,7 @@ def train_one(args: argparse.Namespace, shipped: ShippedAutoencoder, out: Path) 
     resume_path = out / ".resume" / f"{name}.safetensors"
     progress = {"epochs": [], "wall_seconds": 0.0}
     if resume_path.exists() and not args.force:
-        progress = load_training_state(resume_path, model, optimizer)
+        progress = load_training_state(resume_path, modules={"model": model}, optimizers={"optimizer": optimizer})
         print(f"{name}: resuming after epoch {len(progress['epochs'])}")
     train_images, _ = load_train_split()
     test_images, _ = load_test_split()
@@ -53,7 +53,8 @@ def train_one(args: argparse.Namespace, shipped: ShippedAutoencoder, out: Path) 
                                     test_images=test_x, loss_fn=loss_fn):
         progress["epochs"].append(record)
         progress["wall_seconds"] = time.perf_counter() - started
-        save_training_state(resume_path, model, optimizer, progress=progress)
+        save_training_state(resume_path, modules={"model": model}, optimizers={"optimizer": optimizer},
+                            progress=progress)
         print(f"{name} epoch {record['epoch']}/{args.epochs}: train MSE {record['train_mse']:.5f}, "
               f"test MSE {record['test_mse']:.5f}, {record['images_per_second']:.0f} img/s", flush=True)
     save_model(out / f"{name}.safetensors", model.cpu())

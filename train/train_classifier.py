@@ -42,7 +42,7 @@ def main() -> None:
     resume_path = args.out / ".resume" / "classifier.safetensors"
     progress = {"history": [], "wall_seconds": 0.0}
     if resume_path.exists():
-        progress = load_training_state(resume_path, model, optimizer)
+        progress = load_training_state(resume_path, modules={"model": model}, optimizers={"optimizer": optimizer})
         print(f"resuming at step {progress['history'][-1]['step']}")
     train_images, train_labels = load_train_split()
     test_images, test_labels = load_test_split()
@@ -56,7 +56,8 @@ def main() -> None:
         record["test_accuracy"] = float((predict_logits(model, test_x).argmax(1) == test_y).float().mean())
         progress["history"].append(record)
         progress["wall_seconds"] = time.perf_counter() - started
-        save_training_state(resume_path, model, optimizer, progress=progress)
+        save_training_state(resume_path, modules={"model": model}, optimizers={"optimizer": optimizer},
+                            progress=progress)
         print(f"step {record['step']}/{args.steps}: loss {record['loss']:.4f}, "
               f"train acc {record['accuracy']:.4f}, test acc {record['test_accuracy']:.4f}", flush=True)
     save_model(args.out / "classifier.safetensors", model.cpu())

@@ -1,0 +1,114 @@
+"""Train the DCGAN of SPEC §6 with one generator loss (or all three) and write
+checkpoints/dcgan_<loss>.safetensors (the generator), .json (curves) and _samples.png
+(the 8x8 grid of the same 64 noise vectors after every epoch).
+
+    python train/train_dcgan.py --loss all
+    python train/train_dcgan.py --loss saturating --epochs 1 --steps 20 --out /tmp/ckpt   # a dry run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from nnimg.checkpoints import load_training_state, save_model, save_training_state  # noqa: E402
+from nnimg.data import load_train_split, to_tensor  # noqa: E402
+from nnimg.gan_training import sample, train_dcgan  # noqa: E402
+from nnimg.grids import read_snapshots, write_snapshots  # noqa: E402
+from nnimg.losses import GENERATOR_LOSSES  # noqa: E402
+from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator  # noqa: E402
+from nnimg.training import pick_device  # noqa: E402
+
+FIXED_NOISE_SEED = 1234
+
+
+def fixed_noise(noise_dim: int) -> torch.Tensor:
+    """The 64 noise vectors every grid along training is drawn from."""
+    return torch.randn(64, noise_dim, generator=torch.Generator().manual_seed(FIXED_NOISE_SEED))
+
+
+def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None:
+    name = f"dcgan_{loss}"
+    out = args.out
+    if (out / f"{name}.json").exists() and not args.force:
+        print(f"{name}: already trained, skipping (use --force to retrain)")
+        return
+    torch.manual_seed(args.seed)
+    device = pick_device(args.device)
+    config = DCGANConfig(width=args.width)
+    generator, discriminator = Generator(config).to(device), Discriminator(config).to(device)
+    betas = (0.5, 0.999)
+    g_optimizer = torch.optim.Adam(generator.parameters(), lr=args.lr, betas=betas)
+    d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=args.lr, betas=betas)
+    modules = {"generator": generator, "discriminator": discriminator}
+    optimizers = {"g_optimizer": g_optimizer, "d_optimizer": d_optimizer}
+    steps_per_epoch = args.steps or len(images) // args.batch_size
+    total_steps = args.epochs * steps_per_epoch
+    resume_path = out / ".resume" / f"{name}.safetensors"
+    samples_path = out / f"{name}_samples.png"
+    noise = fixed_noise(config.noise_dim)
+    progress = {"records": [], "wall_seconds": 0.0, "step": 0}
+    snapshots = [sample(generator, noise).numpy()]
+    if resume_path.exists() and not args.force:
+        progress = load_training_state(resume_path, modules=modules, optimizers=optimizers)
+        snapshots = [grid for grid in read_snapshots(samples_path)]
+        print(f"{name}: resuming at step {progress['step']}")
+    started = time.perf_counter() - progress["wall_seconds"]
+    for event in train_dcgan(generator, discriminator, g_optimizer, d_optimizer, images, loss=loss, steps=total_steps,
+                             batch_size=args.batch_size, d_steps=args.d_steps, seed=args.seed,
+                             start_step=progress["step"], record_every=10, snapshot_every=steps_per_epoch,
+                             fixed_noise=noise):
+        samples = event.pop("samples", None)
+        progress["records"].append(event)
+        progress["step"] = event["step"]
+        if samples is not None:
+            snapshots.append(samples.numpy())
+            progress["wall_seconds"] = time.perf_counter() - started
+            write_snapshots(samples_path, snapshots)
+            save_training_state(resume_path, modules=modules, optimizers=optimizers, progress=progress)
+            print(f"{name} epoch {event['step'] // steps_per_epoch}/{args.epochs}: D loss {event['d_loss']:.3f}, "
+                  f"G loss {event['g_loss']:.3f}, D(x) {event['d_real']:.2f}, D(G(z)) {event['d_fake']:.2f}, "
+                  f"|grad G| {event['g_grad_norm']:.3g}", flush=True)
+    save_model(out / f"{name}.safetensors", generator.cpu())
+    wall = time.perf_counter() - started
+    records = {"name": name, "loss": loss, "config": config.to_dict(), "steps_per_epoch": steps_per_epoch,
+               "records": progress["records"], "wall_seconds": wall,
+               "train_images_per_second": total_steps * args.batch_size / wall,
+               "recipe": {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "d_steps", "width", "seed")},
+               "fixed_noise_seed": FIXED_NOISE_SEED, "device": str(device), "torch_threads": torch.get_num_threads()}
+    (out / f"{name}.json").write_text(json.dumps(records) + "\n")
+    resume_path.unlink()
+    print(f"{name}: done in {wall:.0f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--loss", choices=GENERATOR_LOSSES + ("all",), required=True)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=2e-4)
+    parser.add_argument("--d-steps", type=int, default=1, help="discriminator steps per generator step")
+    parser.add_argument("--width", type=int, default=64)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=int, default=None, help="generator steps per epoch (dry runs)")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--force", action="store_true")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "checkpoints")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    images = to_tensor(load_train_split()[0])
+    for loss in GENERATOR_LOSSES if args.loss == "all" else (args.loss,):
+        train_one(args, loss, images)
+
+
+if __name__ == "__main__":
+    main()
