@@ -13,20 +13,21 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from nnimg.checkpoints import (AE_DEFAULT_DEPTH, AE_LATENT_DIMS, AE_UNIFORM_LATENT_DIMS, CheckpointError,
-                               dcgan_paths)
+from nnimg.checkpoints import (AE_DEFAULT_DEPTH, AE_LATENT_DIMS, AE_UNIFORM_LATENT_DIMS, LATENT_GAN_MODELS,
+                               CheckpointError, dcgan_paths, latent_gan_paths)
 from nnimg.data import load_labelled_pool, load_test_split, to_tensor
-from nnimg.gan_training import sample, train_dcgan
+from nnimg.gan_training import sample_images, train_dcgan
 from nnimg.grids import read_snapshots
 from nnimg.latent import (CodeCache, correlation_by_dim, decode_and_classify, encode, interpolate_codes,
                           moments_table, project_2d, sample_box)
 from nnimg.losses import GENERATOR_LOSSES
-from nnimg.metrics import classifier_features, sample_quality
+from nnimg.metrics import classifier_features, classify, sample_quality
 from nnimg.models.autoencoder import Autoencoder
 from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator
-from nnimg.plots import (confusion_matrix, coordinate_histograms, correlation_heatmap, gan_curves, image_grid,
-                         image_rows, live_gan_curves, mse_curve, scatter_codes, summary_curves)
+from nnimg.plots import (confusion_matrix, coordinate_histograms, correlation_heatmap, critic_curves, digit_share_bars,
+                         gan_curves, image_grid, image_rows, live_gan_curves, mse_curve, scatter_codes, summary_curves)
 from nnimg.preprocess import InvalidImageError, read_image_file, to_mnist_digit
+from nnimg.sampling import generate, label_path, noise, noise_path, sample_digits
 from nnimg.transfer import (balanced_indices, evaluate, nearest_neighbour_accuracy, train_transfer,
                             transfer_net)
 from nnimg.zoo import ModelZoo, read_metrics
@@ -45,8 +46,16 @@ AE_CHOICES = [(f"d = {d}", f"ae_d{d}_l2") for d in AE_LATENT_DIMS]
 AE_CHOICES += [(f"uniform-latent, d = {d}", f"ae_uniform_d{d}_l2") for d in AE_UNIFORM_LATENT_DIMS]
 POOL_IMAGES, POOL_LABELS = load_labelled_pool()
 TEST_Y = torch.from_numpy(TEST_LABELS)
-MAX_STEPS, MAX_SAMPLES, MAX_TRANSFER_STEPS, MAX_LIVE_GAN_STEPS = 16, 64, 1000, 1000
+MAX_STEPS, MAX_SAMPLES, MAX_TRANSFER_STEPS, MAX_LIVE_GAN_STEPS, MAX_GAN_SAMPLES = 16, 64, 1000, 1000, 100
+LATENT_GAN_NAMES = {"gan": "plain GAN", "wgan-paper": "WGAN, the paper's settings (clip 0.01)",
+                    "wgan": "WGAN (clip 0.12)", "cwgan": "conditional WGAN (clip 0.12)",
+                    "cwgan-gp": "conditional WGAN-GP"}
+UNCONDITIONAL_GAN, CONDITIONAL_GAN = "wgan", "cwgan-gp"
+DIGIT_CHOICES = ["any"] + [str(digit) for digit in range(10)]
 PRESET_PAIRS = {"1 → 5": (1, 5), "3 → 6": (3, 6), "0 → 4": (0, 4)}
+
+
+# ---- shared helpers ---------------------------------------------------------------------------
 
 
 def _digit(image: dict | str | None) -> np.ndarray:
@@ -67,6 +76,37 @@ def _whole_number(value, name: str) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise gr.Error(f"The {name} must be a whole number, not {value!r}.") from None
+
+
+def _autoencoder(name: str) -> Autoencoder:
+    shipped = ZOO.shipped.get(name)
+    if shipped is None:
+        raise gr.Error(f"Unknown autoencoder {name!r}; choose one of {', '.join(n for _, n in AE_CHOICES)}.")
+    try:
+        return ZOO.autoencoder(shipped.latent_dim, shipped.depth, uniform=shipped.uniform)
+    except CheckpointError as error:
+        raise gr.Error(str(error)) from None
+
+
+def _classifier() -> torch.nn.Module:
+    try:
+        return ZOO.classifier
+    except CheckpointError as error:
+        raise gr.Error(str(error)) from None
+
+
+def _bounded(value, name: str, low: int, high: int) -> int:
+    number = _whole_number(value, name)
+    if not low <= number <= high:
+        raise gr.Error(f"The {name} must be between {low} and {high}, not {number}.")
+    return number
+
+
+def _captions(labels: np.ndarray, confidence: np.ndarray) -> list[str]:
+    return [f"{label} {p:.0%}" for label, p in zip(labels, confidence)]
+
+
+# ---- Reconstruction tab -----------------------------------------------------------------------
 
 
 def test_digit(index: float) -> np.ndarray:
@@ -114,177 +154,6 @@ def reconstruct(image: dict | str | None, latent_dim: int, depth: int):
             gr.Warning(f"The d = {d}, depth {depth} checkpoint is missing; its row is left out.")
     summary = f"**MSE per pixel: {mse[0]:.5f}** (d = {latent_dim}, {depth} conv layer{'s' * (depth > 1)})"
     return (reconstruction[0] * 255).round().astype(np.uint8), digit, summary, image_rows(rows)
-
-
-# ---- Transfer tab -----------------------------------------------------------------------------
-
-
-def transfer_train(latent_dim: float, regime: str, label_count: float, hidden: float, steps: float,
-                   progress=gr.Progress()):
-    """Train a small MLP head on the AE's encoder (and on a random encoder) with a few labels;
-    stream progress, then report test accuracy on all 10,000 test digits and a confusion matrix."""
-    latent_dim = _whole_number(latent_dim, "latent size")
-    label_count = _bounded(label_count, "number of labels", 10, len(POOL_LABELS))
-    hidden = _bounded(hidden, "hidden width", 8, 1024)
-    steps = _bounded(steps, "number of steps", 20, MAX_TRANSFER_STEPS)
-    if regime not in ("frozen", "fine-tuned"):
-        raise gr.Error(f"The encoder is either 'frozen' or 'fine-tuned', not {regime!r}.")
-    if label_count % 10:
-        raise gr.Error(f"The number of labels must be a multiple of 10 (the same number per digit), not {label_count}.")
-    autoencoder = _autoencoder(f"ae_d{latent_dim}_l2")
-    chosen = balanced_indices(POOL_LABELS, label_count, seed=0)
-    images, labels = to_tensor(POOL_IMAGES[chosen]), torch.from_numpy(POOL_LABELS[chosen])
-    rows, confusion = [], None
-    runs = (("pretrained encoder", True), ("random encoder", False))
-    for run, (name, pretrained) in enumerate(runs):
-        net = transfer_net(autoencoder, latent_dim, AE_DEFAULT_DEPTH, pretrained=pretrained,
-                           fine_tune=regime == "fine-tuned", hidden=hidden, seed=0)
-        for record in train_transfer(net, images, labels, steps=steps, report_every=max(1, steps // 20)):
-            progress((run + record["step"] / steps) / (len(runs) + 1), desc=f"{name}: step {record['step']}/{steps}")
-        accuracy, counts = evaluate(net, TEST_X, TEST_Y)
-        rows.append([f"{name}, {regime}", accuracy])
-        confusion = confusion if confusion is not None else counts
-    progress(len(runs) / (len(runs) + 1), desc="1-nearest neighbour on pixels")
-    rows.append(["pixels, 1-nearest neighbour", nearest_neighbour_accuracy(images, labels, TEST_X, TEST_Y)])
-    figure = confusion_matrix(confusion, title=f"Pretrained encoder (d = {latent_dim}, {regime}), {label_count} labels")
-    return [[name, round(accuracy, 4)] for name, accuracy in rows], figure
-
-
-# ---- GAN losses tab ---------------------------------------------------------------------------
-
-
-def _loss(loss: str) -> str:
-    if loss not in GENERATOR_LOSSES:
-        raise gr.Error(f"Unknown generator loss {loss!r}; choose one of {', '.join(GENERATOR_LOSSES)}.")
-    return loss
-
-
-@functools.cache
-def _dcgan_snapshots(loss: str) -> list[np.ndarray]:
-    path = dcgan_paths(loss)["samples"]
-    try:
-        return read_snapshots(path)
-    except OSError:
-        raise gr.Error(f"{path.name} is missing. Train it with: python train/train_dcgan.py --loss {loss}") from None
-
-
-def _dcgan_records(loss: str) -> dict:
-    records = read_metrics(dcgan_paths(loss)["records"])
-    if records is None:
-        raise gr.Error(f"dcgan_{loss}.json is missing. Train it with: python train/train_dcgan.py --loss {loss}")
-    return records
-
-
-def gan_grid(loss: str, epoch: float = -1, seed: float = -1) -> np.ndarray:
-    """An 8x8 grid (224x224) of samples from the shipped DCGAN of `loss`: after `epoch` epochs
-    (-1: the end) from the fixed training noise (seed -1), or fresh noise from the final generator."""
-    loss, epoch, seed = _loss(loss), _whole_number(epoch, "epoch"), _whole_number(seed, "seed")
-    snapshots = _dcgan_snapshots(loss)
-    last = len(snapshots) - 1
-    if not -1 <= epoch <= last:
-        raise gr.Error(f"The {loss} DCGAN has grids for epochs 0 to {last} (or -1 for the end), not {epoch}.")
-    if seed == -1:
-        return snapshots[epoch]
-    if epoch not in (-1, last):
-        raise gr.Error("Fresh noise needs the generator, and only the final one ships: use epoch -1 or seed -1.")
-    try:
-        generator = ZOO.dcgan(loss)
-    except CheckpointError as error:
-        raise gr.Error(str(error)) from None
-    noise = torch.randn(64, generator.config.noise_dim, generator=torch.Generator().manual_seed(seed))
-    return image_grid(sample(generator, noise).numpy(), columns=8)
-
-
-def gan_training_curves(loss: str) -> go.Figure:
-    """D and G losses, D(x) and D(G(z)), and G's gradient norm along the shipped run of `loss`."""
-    records = _dcgan_records(_loss(loss))
-    return gan_curves(records["records"], title=loss, steps_per_epoch=records["steps_per_epoch"])
-
-
-@functools.cache
-def _real_features() -> torch.Tensor:
-    return classifier_features(_classifier(), TEST_X)
-
-
-def gan_quality(samples_per_loss: float = 1000):
-    """Classifier-IS, Fréchet distance and digit shares of fresh samples from each shipped DCGAN."""
-    count = _bounded(samples_per_loss, "number of samples", 100, 5000)
-    rows = []
-    for loss in GENERATOR_LOSSES:
-        try:
-            generator = ZOO.dcgan(loss)
-        except CheckpointError as error:
-            gr.Warning(str(error))
-            continue
-        noise = torch.randn(count, generator.config.noise_dim, generator=torch.Generator().manual_seed(0))
-        quality = sample_quality(sample(generator, noise).unsqueeze(1), _classifier(), _real_features())
-        rows.append([loss, round(quality["inception_score"], 2), round(quality["frechet_distance"], 2)]
-                    + [f"{share:.0%}" for share in quality["digit_shares"]])
-    return rows
-
-
-def gan_live(losses: list[str], steps: float, lr: float, d_steps: float):
-    """Train small DCGANs from scratch on the test digits, one per chosen loss, in turns; stream
-    their grids (from the same noise) and curves every 10 steps."""
-    losses = [_loss(loss) for loss in losses or []]
-    if not losses:
-        raise gr.Error("Choose at least one generator loss to train.")
-    steps = _bounded(steps, "number of steps", 10, MAX_LIVE_GAN_STEPS)
-    d_steps = _bounded(d_steps, "D steps per G step", 1, 5)
-    lr = float(lr)
-    if not 1e-5 <= lr <= 1e-2:
-        raise gr.Error(f"The learning rate must be between 0.00001 and 0.01, not {lr}.")
-    config, noise = DCGANConfig(width=16), torch.randn(64, 100, generator=torch.Generator().manual_seed(0))
-    runs, records = {}, {loss: [] for loss in losses}
-    for loss in losses:
-        torch.manual_seed(0)
-        generator, discriminator = Generator(config), Discriminator(config)
-        optimizers = [torch.optim.Adam(m.parameters(), lr=lr, betas=(0.5, 0.999)) for m in (generator, discriminator)]
-        runs[loss] = train_dcgan(generator, discriminator, *optimizers, TEST_X, loss=loss, steps=steps, d_steps=d_steps,
-                                 record_every=10, snapshot_every=10, fixed_noise=noise)
-    grids = {loss: None for loss in GENERATOR_LOSSES}
-    for _ in range(0, steps, 10):
-        for loss, run in runs.items():
-            event = next(run)
-            grids[loss] = image_grid(event.pop("samples").numpy(), columns=8)
-            records[loss].append(event)
-        yield [grids[loss] for loss in GENERATOR_LOSSES] + [live_gan_curves(records)]
-
-
-def _digit_image(label: str, **kwargs) -> gr.Image:
-    return gr.Image(label=label, format="png", image_mode=None, elem_classes="pixelated", height=200, **kwargs)
-
-
-
-# ---- shared helpers ---------------------------------------------------------------------------
-
-
-def _autoencoder(name: str) -> Autoencoder:
-    shipped = ZOO.shipped.get(name)
-    if shipped is None:
-        raise gr.Error(f"Unknown autoencoder {name!r}; choose one of {', '.join(n for _, n in AE_CHOICES)}.")
-    try:
-        return ZOO.autoencoder(shipped.latent_dim, shipped.depth, uniform=shipped.uniform)
-    except CheckpointError as error:
-        raise gr.Error(str(error)) from None
-
-
-def _classifier() -> torch.nn.Module:
-    try:
-        return ZOO.classifier
-    except CheckpointError as error:
-        raise gr.Error(str(error)) from None
-
-
-def _bounded(value, name: str, low: int, high: int) -> int:
-    number = _whole_number(value, name)
-    if not low <= number <= high:
-        raise gr.Error(f"The {name} must be between {low} and {high}, not {number}.")
-    return number
-
-
-def _captions(labels: np.ndarray, confidence: np.ndarray) -> list[str]:
-    return [f"{label} {p:.0%}" for label, p in zip(labels, confidence)]
 
 
 # ---- Latent space tab -------------------------------------------------------------------------
@@ -490,7 +359,7 @@ def gan_grid(loss: str, epoch: float = -1, seed: float = -1) -> np.ndarray:
     except CheckpointError as error:
         raise gr.Error(str(error)) from None
     noise = torch.randn(64, generator.config.noise_dim, generator=torch.Generator().manual_seed(seed))
-    return image_grid(sample(generator, noise).numpy(), columns=8)
+    return image_grid(sample_images(generator, noise).numpy(), columns=8)
 
 
 def gan_training_curves(loss: str) -> go.Figure:
@@ -515,7 +384,7 @@ def gan_quality(samples_per_loss: float = 1000):
             gr.Warning(str(error))
             continue
         noise = torch.randn(count, generator.config.noise_dim, generator=torch.Generator().manual_seed(0))
-        quality = sample_quality(sample(generator, noise).unsqueeze(1), _classifier(), _real_features())
+        quality = sample_quality(sample_images(generator, noise).unsqueeze(1), _classifier(), _real_features())
         rows.append([loss, round(quality["inception_score"], 2), round(quality["frechet_distance"], 2)]
                     + [f"{share:.0%}" for share in quality["digit_shares"]])
     return rows
@@ -547,6 +416,101 @@ def gan_live(losses: list[str], steps: float, lr: float, d_steps: float):
             grids[loss] = image_grid(event.pop("samples").numpy(), columns=8)
             records[loss].append(event)
         yield [grids[loss] for loss in GENERATOR_LOSSES] + [live_gan_curves(records)]
+
+
+# ---- Sampling tab -----------------------------------------------------------------------------
+
+
+def _latent_gan(model: str):
+    try:
+        return ZOO.latent_gan(model)
+    except CheckpointError as error:
+        raise gr.Error(str(error)) from None
+
+
+def _asked_digit(digit) -> int | None:
+    if str(digit).strip().lower() == "any":
+        return None
+    try:
+        value = int(str(digit).strip())
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 9:
+        raise gr.Error(f"The digit must be 0 to 9 or 'any', not {digit!r}.")
+    return value
+
+
+def sample(digit, count: float, seed: float):
+    """Decoder(G(z)) samples: of the asked digit from the conditional WGAN, or 'any' from the
+    unconditional one; the grid (10 per row, no borders), a captioned copy, and the classifier's tally."""
+    digit = _asked_digit(digit)
+    count, seed = _bounded(count, "number of samples", 1, MAX_GAN_SAMPLES), _whole_number(seed, "seed")
+    generator, autoencoder = _latent_gan(CONDITIONAL_GAN if digit is not None else UNCONDITIONAL_GAN)
+    images = sample_digits(generator, autoencoder, count, seed=seed, digit=digit)
+    labels, confidence = classify(_classifier(), images.unsqueeze(1))
+    images = images.numpy()
+    rows = [("", images[start:start + 10], _captions(labels[start:start + 10], confidence[start:start + 10]))
+            for start in range(0, count, 10)]
+    tally = [[d, int((labels == d).sum()), f"{(labels == d).mean():.0%}"] for d in range(10)]
+    if digit is None:
+        summary = f"{count} samples from the {LATENT_GAN_NAMES[UNCONDITIONAL_GAN]}; the classifier's reading below."
+    else:
+        summary = (f"The classifier reads **{digit}** in **{(labels == digit).mean():.0%}** of {count} samples "
+                   f"asked of the {LATENT_GAN_NAMES[CONDITIONAL_GAN]}.")
+    return image_grid(images, columns=10), image_rows(rows), summary, tally
+
+
+def _latent_gan_records(model: str) -> dict:
+    if model not in LATENT_GAN_MODELS:
+        raise gr.Error(f"Unknown model {model!r}; choose one of {', '.join(LATENT_GAN_MODELS)}.")
+    records = read_metrics(latent_gan_paths(model)["records"])
+    if records is None:
+        raise gr.Error(f"latent_{model}.json is missing. Train it with: python train/train_latent_gan.py --model {model}")
+    return records
+
+
+def latent_gan_training(model: str, snapshot: float):
+    """Curves of one latent GAN's training and its decoded fixed-noise samples at a snapshot."""
+    records = _latent_gan_records(model)
+    grids = read_snapshots(latent_gan_paths(model)["samples"])
+    snapshot = _bounded(snapshot, "snapshot", 0, len(grids) - 1)
+    step = records["snapshot_steps"][snapshot]
+    caption = f"Generator step {step} of {records['snapshot_steps'][-1]} ({records['steps_per_epoch']} per epoch)"
+    return critic_curves(records["records"], title=LATENT_GAN_NAMES[model]), grids[snapshot], caption
+
+
+def latent_gan_shares():
+    """The share of each digit among 10,000 samples of every latent GAN (recorded after training)."""
+    shares = {LATENT_GAN_NAMES[model]: records["quality_10000_samples"]["digit_shares"]
+              for model in LATENT_GAN_MODELS if (records := read_metrics(latent_gan_paths(model)["records"]))}
+    if not shares:
+        raise gr.Error("No latent GAN is trained yet. Train them with: python train/train_latent_gan.py --model all")
+    return digit_share_bars(shares, title="Digits among 10,000 samples (a collapsed GAN favours a few)")
+
+
+def interpolate_noise(seed_a: float, seed_b: float, digit_a, digit_b, steps: float):
+    """Paths in the latent WGANs' noise space: the unconditional WGAN from the noise of seed A to
+    that of seed B; the conditional one from digit A to digit B (noise of seed A), with the
+    classifier's reading under each frame."""
+    seed_a, seed_b = _whole_number(seed_a, "seed A"), _whole_number(seed_b, "seed B")
+    steps = _bounded(steps, "number of steps", 2, MAX_STEPS)
+    first, second = _asked_digit(digit_a), _asked_digit(digit_b)
+    classifier, rows = _classifier(), []
+    generator, autoencoder = _latent_gan(UNCONDITIONAL_GAN)
+    frames = generate(generator, autoencoder, noise_path(generator.config.noise_dim, seed_a, seed_b, steps))
+    rows.append((f"WGAN noise, seed {seed_a} → {seed_b}", frames))
+    if first is not None and second is not None:
+        generator, autoencoder = _latent_gan(CONDITIONAL_GAN)
+        z = noise(1, generator.config.noise_dim, seed=seed_a).repeat(steps, 1)
+        rows.append((f"cWGAN label, {first} → {second}", generate(generator, autoencoder, z, label_path(first, second, steps))))
+    captioned = []
+    for label, frames in rows:
+        labels, confidence = classify(classifier, frames.unsqueeze(1))
+        captioned.append((label, frames.numpy(), _captions(labels, confidence)))
+    return image_rows(captioned)
+
+
+# ---- layout: one function per tab ---------------------------------------------------------------
 
 
 def _digit_image(label: str, **kwargs) -> gr.Image:
@@ -659,7 +623,16 @@ def interpolation_tab() -> OnLoad:
                                            label="Autoencoders to compare")
             button = gr.Button("Interpolate", variant="primary")
     rows = _image_output("One row per autoencoder")
-    gr.Markdown("A row in a GAN's noise space joins these when the latent WGAN ships.")
+    gr.Markdown("### In a GAN's noise space\nThe latent WGAN's generator maps noise to AE codes. Walking in its "
+                "noise (or, for the conditional WGAN, between two digit labels) tends to stay on digits, where the "
+                "AE's straight lines above leave them.")
+    with gr.Row():
+        seed_a = gr.Number(0, precision=0, label="Seed A")
+        seed_b = gr.Number(1, precision=0, label="Seed B")
+        digit_a = gr.Dropdown(DIGIT_CHOICES, value="6", label="Digit A (conditional row)")
+        digit_b = gr.Dropdown(DIGIT_CHOICES, value="7", label="Digit B (conditional row)")
+        noise_button = gr.Button("Interpolate in noise space")
+    noise_rows = _image_output("Noise-space paths")
     with gr.Accordion("One strip as an exact PNG (the /interpolate endpoint)", open=False):
         latent_dim = gr.Dropdown(list(AE_LATENT_DIMS), value=10, label="Latent size d")
         strip = _image_output("Strip: steps frames of 28x28, side by side")
@@ -670,7 +643,10 @@ def interpolation_tab() -> OnLoad:
           [image_a, image_b, model_names, steps], rows, api_name="interpolate_rows", preprocess=False)
     gr.on([button.click, latent_dim.change], interpolate, [image_a, image_b, latent_dim, steps], [strip, readings],
           api_name="interpolate", preprocess=False)
-    return [(interpolate_rows, [image_a, image_b, model_names, steps], rows)]
+    noise_inputs = [seed_a, seed_b, digit_a, digit_b, steps]
+    noise_button.click(interpolate_noise, noise_inputs, noise_rows, api_name="interpolate_noise")
+    return [(interpolate_rows, [image_a, image_b, model_names, steps], rows),
+            (interpolate_noise, noise_inputs, noise_rows)]
 
 
 def transfer_tab() -> OnLoad:
@@ -717,7 +693,8 @@ def gan_losses_tab() -> OnLoad:
                 seed = gr.Number(-1, visible=False)
                 first = loss == GENERATOR_LOSSES[0]  # the others are the same endpoint with another loss
                 epochs[loss].release(gan_grid, [loss_box, epochs[loss], seed], grids[loss],
-                                     api_name="gan_grid" if first else None, api_visibility="public" if first else "private")
+                                     api_name="gan_grid" if first else None, api_visibility="public" if first else "private",
+                                     preprocess=False)
                 on_open += [(gan_grid, [loss_box, epochs[loss], seed], grids[loss]),
                             (gan_training_curves, [loss_box], curves[loss])]
     gr.Markdown("### Sample quality\nFrom 1,000 fresh samples per loss, read by the reference classifier: "
@@ -745,6 +722,41 @@ def gan_losses_tab() -> OnLoad:
     return on_open
 
 
+def sampling_tab() -> OnLoad:
+    gr.Markdown("A generator maps noise (and, for the conditional WGAN, a one-hot digit) to the codes of the "
+                "d = 10 autoencoder; its decoder draws them. Ask for a digit and count how often the reference "
+                "classifier agrees.")
+    with gr.Row():
+        digit = gr.Dropdown(DIGIT_CHOICES, value="3", label="Digit ('any': the unconditional WGAN)")
+        count = gr.Slider(1, MAX_GAN_SAMPLES, value=30, step=1, label="Samples")
+        seed = gr.Number(0, precision=0, label="Seed")
+        button = gr.Button("Sample", variant="primary")
+    summary = gr.Markdown()
+    with gr.Row():
+        captioned = _image_output("Samples with the classifier's label and confidence")
+        tally = gr.Dataframe(headers=["digit", "samples", "share"], label="What the classifier reads", interactive=False)
+    with gr.Accordion("The grid alone (the /sample endpoint's first output)", open=False):
+        grid = _image_output("10 per row, no borders")
+    gr.Markdown("### Training")
+    shares = gr.Plot()
+    with gr.Row():
+        model = gr.Dropdown([(name, key) for key, name in LATENT_GAN_NAMES.items()], value=UNCONDITIONAL_GAN,
+                            label="Model")
+        snapshot = gr.Slider(0, 8, value=8, step=1, label="Snapshot along training")
+    with gr.Row():
+        curves = gr.Plot()
+        with gr.Column():
+            snapshot_grid = _image_output("64 fixed noise vectors, decoded")
+            snapshot_caption = gr.Markdown()
+    sample_inputs, sample_outputs = [digit, count, seed], [grid, captioned, summary, tally]
+    gr.on([button.click, digit.change], sample, sample_inputs, sample_outputs, api_name="sample", preprocess=False)
+    training_outputs = [curves, snapshot_grid, snapshot_caption]
+    gr.on([model.change, snapshot.release], latent_gan_training, [model, snapshot], training_outputs,
+          api_name="latent_gan_training")
+    return [(sample, sample_inputs, sample_outputs), (latent_gan_shares, [], shares),
+            (latent_gan_training, [model, snapshot], training_outputs)]
+
+
 with gr.Blocks(title="nnimg") as demo:
     gr.Markdown("# nnimg: generative models of MNIST digits\n"
                 "An interactive lab for autoencoders and GANs, on a CPU. Pick, upload or draw a digit.")
@@ -757,6 +769,8 @@ with gr.Blocks(title="nnimg") as demo:
         on_open += transfer_tab()
     with gr.Tab("Interpolation"):
         on_open += interpolation_tab()
+    with gr.Tab("Sampling"):
+        on_open += sampling_tab()
     with gr.Tab("GAN losses"):
         on_open += gan_losses_tab()
     for handler, inputs, outputs in on_open:

@@ -16,10 +16,11 @@ from torch import nn
 from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig
 from nnimg.models.classifier import Classifier, ClassifierConfig
 from nnimg.models.dcgan import DCGANConfig, Generator
+from nnimg.models.latent_gan import CodeGenerator, LatentGANConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MODEL_FAMILIES = {"autoencoder": (AutoencoderConfig, Autoencoder), "classifier": (ClassifierConfig, Classifier),
-                  "dcgan_generator": (DCGANConfig, Generator)}
+                  "dcgan_generator": (DCGANConfig, Generator), "latent_generator": (LatentGANConfig, CodeGenerator)}
 
 AE_LATENT_DIMS = (2, 3, 5, 10, 15, 20, 32, 64, 100)
 AE_DEFAULT_DEPTH = 2
@@ -151,5 +152,15 @@ def shipped_autoencoders(*, uniform: bool = False) -> list[ShippedAutoencoder]:
 def dcgan_paths(loss: str) -> dict[str, Path]:
     """The shipped DCGAN of one generator loss: generator weights, records, and sample grids."""
     base = checkpoint_dir() / f"dcgan_{loss}"
+    return {"generator": base.with_suffix(".safetensors"), "records": base.with_suffix(".json"),
+            "samples": base.with_name(base.name + "_samples.png")}
+
+
+LATENT_GAN_MODELS = ("gan", "wgan-paper", "wgan", "cwgan", "cwgan-gp")
+
+
+def latent_gan_paths(model: str) -> dict[str, Path]:
+    """A shipped GAN on the AE's latent space: generator weights, records, and sample grids."""
+    base = checkpoint_dir() / f"latent_{model}"
     return {"generator": base.with_suffix(".safetensors"), "records": base.with_suffix(".json"),
             "samples": base.with_name(base.name + "_samples.png")}

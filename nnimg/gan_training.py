@@ -71,15 +71,97 @@ def train_dcgan(
             event = {"step": done, **{key: value / count for key, value in sums.items()}}
             sums = {}
             if fixed_noise is not None and snapshot_every and (done % snapshot_every == 0 or done == steps):
-                event["samples"] = sample(generator, fixed_noise)
+                event["samples"] = sample_images(generator, fixed_noise)
             yield event
 
 
 @torch.inference_mode()
-def sample(generator: nn.Module, noise: torch.Tensor) -> torch.Tensor:
+def sample_images(generator: nn.Module, noise: torch.Tensor) -> torch.Tensor:
     """G(noise) in eval mode as (N, 28, 28) floats in [0, 1]."""
     was_training = generator.training
     generator.eval()
     images = generator(noise.to(next(generator.parameters()).device))[:, 0].cpu()
     generator.train(was_training)
     return images
+
+
+LATENT_OBJECTIVES = ("gan", "wgan-clip", "wgan-gp")
+
+
+def _gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None,
+                      rng: torch.Generator) -> torch.Tensor:
+    """(|grad critic| - 1)^2 at random points between real and fake codes (WGAN-GP)."""
+    mix = torch.rand(len(real), 1, generator=rng).to(real.device)
+    points = (mix * real + (1 - mix) * fake).requires_grad_(True)
+    (gradient,) = torch.autograd.grad(critic(points, labels).sum(), points, create_graph=True)
+    return ((gradient.norm(dim=1) - 1) ** 2).mean()
+
+
+def train_latent_gan(
+    generator: nn.Module,
+    critic: nn.Module,
+    g_optimizer: torch.optim.Optimizer,
+    c_optimizer: torch.optim.Optimizer,
+    codes: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    objective: str,
+    steps: int,
+    batch_size: int = 256,
+    critic_steps: int = 5,
+    clip: float = 0.01,
+    penalty_weight: float = 10.0,
+    seed: int = 0,
+    start_step: int = 0,
+    record_every: int = 10,
+) -> Iterator[dict]:
+    """Train a code generator against a critic on standardised AE codes.
+
+    objective: "gan" (BCE critic, non-saturating G), "wgan-clip" (weight clipping at `clip`) or
+    "wgan-gp" (gradient penalty). Yields every `record_every` generator steps the means of the
+    critic's and G's losses and of the Wasserstein estimate E[c(real)] - E[c(fake)].
+    """
+    if objective not in LATENT_OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r}; choose one of {', '.join(LATENT_OBJECTIVES)}")
+    device = next(generator.parameters()).device
+    conditional, noise_dim = generator.config.conditional, generator.config.noise_dim
+    sums: dict[str, float] = {}
+    for step in range(start_step, steps):
+        generator.train()
+        rng = torch.Generator().manual_seed(seed * 1_000_003 + step)
+        for _ in range(critic_steps):
+            index = torch.randint(0, len(codes), (batch_size,), generator=rng)
+            real, real_labels = codes[index].to(device), labels[index].to(device)
+            batch_labels = real_labels if conditional else None
+            with torch.no_grad():
+                fake = generator.standardised(torch.randn(batch_size, noise_dim, generator=rng).to(device), batch_labels)
+            real_scores, fake_scores = critic(real, batch_labels), critic(fake, batch_labels)
+            estimate = (real_scores.mean() - fake_scores.mean()).item()
+            if objective == "gan":
+                c_loss = discriminator_loss(real_scores, fake_scores)
+            else:
+                c_loss = fake_scores.mean() - real_scores.mean()
+                if objective == "wgan-gp":
+                    c_loss = c_loss + penalty_weight * _gradient_penalty(critic, real, fake, batch_labels, rng)
+            c_optimizer.zero_grad(set_to_none=True)
+            c_loss.backward()
+            c_optimizer.step()
+            if objective == "wgan-clip":
+                with torch.no_grad():
+                    for parameter in critic.parameters():
+                        parameter.clamp_(-clip, clip)
+        g_labels = torch.randint(0, 10, (batch_size,), generator=rng).to(device) if conditional else None
+        fake_scores = critic(generator.standardised(torch.randn(batch_size, noise_dim, generator=rng).to(device),
+                                                    g_labels), g_labels)
+        g_loss = generator_loss(fake_scores, "non-saturating") if objective == "gan" else -fake_scores.mean()
+        g_optimizer.zero_grad(set_to_none=True)
+        g_loss.backward()
+        g_optimizer.step()
+        record = {"critic_loss": c_loss.item(), "g_loss": g_loss.item(), "wasserstein": estimate}
+        for key, value in record.items():
+            sums[key] = sums.get(key, 0.0) + value
+        done = step + 1
+        if done % record_every == 0 or done == steps:
+            count = record_every if done % record_every == 0 else done % record_every
+            yield {"step": done, **{key: value / count for key, value in sums.items()}}
+            sums = {}

@@ -175,3 +175,28 @@ def live_gan_curves(records: dict[str, list[dict]]) -> go.Figure:
     figure.update_yaxes(type="log", row=1, col=2)
     figure.update_xaxes(title="generator step")
     return _layout(figure, title="Live training", height=360)
+
+
+def critic_curves(records: list[dict], *, title: str) -> go.Figure:
+    """Critic and generator losses and the Wasserstein estimate over generator steps."""
+    from plotly.subplots import make_subplots
+
+    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                           subplot_titles=["losses", "E[c(real)] - E[c(fake)]"])
+    steps = [record["step"] for record in records]
+    for key, name, row in (("critic_loss", "critic loss", 1), ("g_loss", "G loss", 1), ("wasserstein", "estimate", 2)):
+        figure.add_trace(go.Scatter(x=steps, y=[record[key] for record in records], name=name, mode="lines"),
+                         row=row, col=1)
+    figure.update_xaxes(title="generator step", row=2, col=1)
+    figure.update_layout(legend={"orientation": "h", "y": -0.15})
+    return _layout(figure, title=title, height=480)
+
+
+def digit_share_bars(shares: dict[str, list[float]], *, title: str) -> go.Figure:
+    """Grouped bars: the share of each digit among samples, one group per model (10% is even)."""
+    figure = go.Figure([go.Bar(x=list(range(10)), y=values, name=name) for name, values in shares.items()])
+    figure.add_hline(y=0.1, line_dash="dot", annotation_text="even: 10%")
+    figure.update_xaxes(title="digit read by the classifier", dtick=1)
+    figure.update_yaxes(title="share of samples", tickformat=".0%")
+    figure.update_layout(barmode="group", legend={"orientation": "h", "y": -0.25})
+    return _layout(figure, title=title, height=400)

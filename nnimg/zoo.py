@@ -8,15 +8,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nnimg.checkpoints import (CheckpointError, ShippedAutoencoder, checkpoint_dir, dcgan_paths, load_model,
-                               shipped_autoencoders)
+from nnimg.checkpoints import (LATENT_GAN_MODELS, CheckpointError, ShippedAutoencoder, checkpoint_dir, dcgan_paths,
+                               latent_gan_paths, load_model, shipped_autoencoders)
 from nnimg.losses import GENERATOR_LOSSES
 from nnimg.models.autoencoder import Autoencoder
 from nnimg.models.classifier import Classifier
 from nnimg.models.dcgan import Generator
+from nnimg.models.latent_gan import CodeGenerator
 
 CLASSIFIER_COMMAND = "python train/train_classifier.py"
 DCGAN_COMMAND = "python train/train_dcgan.py --loss {loss}"
+LATENT_GAN_COMMAND = "python train/train_latent_gan.py --model {model}"
 
 
 class ModelZoo:
@@ -34,6 +36,10 @@ class ModelZoo:
         self.dcgans: dict[str, Generator] = {}
         for loss in GENERATOR_LOSSES:
             self._load(loss, dcgan_paths(loss)["generator"], DCGAN_COMMAND.format(loss=loss), self.dcgans)
+        self.latent_gans: dict[str, CodeGenerator] = {}
+        for model in LATENT_GAN_MODELS:
+            self._load(f"latent_{model}", latent_gan_paths(model)["generator"],
+                       LATENT_GAN_COMMAND.format(model=model), self.latent_gans)
 
     def _load(self, name: str, path: Path, command: str, into: dict) -> None:
         try:
@@ -71,6 +77,17 @@ class ModelZoo:
         if loss in self.errors:
             raise CheckpointError(self.errors[loss])
         return self.dcgans[loss]
+
+    def latent_gan(self, model: str) -> tuple[CodeGenerator, Autoencoder]:
+        """A shipped GAN on the AE's latent space and the AE whose decoder draws its codes."""
+        if model not in LATENT_GAN_MODELS:
+            raise CheckpointError(f"Unknown latent GAN {model!r}; choose one of {', '.join(LATENT_GAN_MODELS)}.")
+        name = f"latent_{model}"
+        if name in self.errors:
+            raise CheckpointError(self.errors[name])
+        generator = self.latent_gans[name]
+        shipped = self.shipped[generator.config.autoencoder]
+        return generator, self.autoencoder(shipped.latent_dim, shipped.depth, uniform=shipped.uniform)
 
     @torch.inference_mode()
     def reconstruct(self, digits: np.ndarray, latent_dim: int, depth: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,5 +1,6 @@
 """Drive the running app through gradio_client, as a lecturer's script would."""
 
+import json
 import os
 import socket
 import subprocess
@@ -14,7 +15,10 @@ from PIL import Image
 from nnimg.checkpoints import save_model
 from nnimg.data import load_test_split
 from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig
+from nnimg.grids import write_snapshots
 from nnimg.models.classifier import Classifier, ClassifierConfig
+from nnimg.models.dcgan import DCGANConfig, Generator
+from nnimg.models.latent_gan import CodeGenerator, LatentGANConfig
 
 gradio_client = pytest.importorskip("gradio_client")
 REPO = Path(__file__).resolve().parent.parent
@@ -33,6 +37,13 @@ def client(tmp_path_factory):
     save_model(checkpoints / "ae_d10_l2.safetensors", Autoencoder(AutoencoderConfig(latent_dim=10, hidden=16)))
     save_model(checkpoints / "classifier.safetensors", Classifier(ClassifierConfig(channels=(4, 8), features=16)))
     (checkpoints / "ae_d32_l2.safetensors").write_bytes(b"not a checkpoint")
+    save_model(checkpoints / "dcgan_non-saturating.safetensors", Generator(DCGANConfig(width=8)))
+    write_snapshots(checkpoints / "dcgan_non-saturating_samples.png", [np.zeros((64, 28, 28)), np.ones((64, 28, 28))])
+    record = {"step": 1, "d_loss": 1.0, "g_loss": 1.0, "d_real": 0.5, "d_fake": 0.5, "g_grad_norm": 1.0}
+    (checkpoints / "dcgan_non-saturating.json").write_text(json.dumps({"records": [record], "steps_per_epoch": 1}))
+    for model, conditional in (("wgan", False), ("cwgan-gp", True)):
+        config = LatentGANConfig(code_dim=10, hidden=8, conditional=conditional)
+        save_model(checkpoints / f"latent_{model}.safetensors", CodeGenerator(config).eval())
     port = _free_port()
     env = {**os.environ, "NNIMG_CHECKPOINTS": str(checkpoints), "GRADIO_SERVER_PORT": str(port),
            "GRADIO_ANALYTICS_ENABLED": "False"}
@@ -129,3 +140,32 @@ def test_transfer_train_reports_accuracy(client):
     assert all(0 <= row[1] <= 1 for row in rows["data"])
     with pytest.raises(gradio_client.exceptions.AppError, match="multiple of 10"):
         client.predict(10, "frozen", 25, 16, 20, api_name="/transfer_train")
+
+
+def test_gan_grid_is_an_8x8_grid_of_the_shipped_snapshots(client):
+    first = np.array(Image.open(client.predict("non-saturating", 0, -1, api_name="/gan_grid")))
+    last = np.array(Image.open(client.predict("non-saturating", -1, -1, api_name="/gan_grid")))
+    assert first.shape == last.shape == (224, 224) and first.max() == 0 and last.min() == 255
+    fresh = Image.open(client.predict("non-saturating", -1, 3, api_name="/gan_grid"))
+    assert fresh.size == (224, 224)
+    with pytest.raises(gradio_client.exceptions.AppError, match="epochs 0 to 1"):
+        client.predict("non-saturating", 7, -1, api_name="/gan_grid")
+    with pytest.raises(gradio_client.exceptions.AppError, match="dcgan_saturating_samples.png is missing"):
+        client.predict("saturating", -1, -1, api_name="/gan_grid")
+
+
+def test_sample_returns_count_digits_ten_per_row(client):
+    grid, _, summary, _ = client.predict("3", 23, 0, api_name="/sample")
+    assert Image.open(grid).size == (280, 28 * 3) and "reads **3**" in summary
+    grid, *_ = client.predict("any", 5, 0, api_name="/sample")
+    assert Image.open(grid).size == (280, 28)
+    with pytest.raises(gradio_client.exceptions.AppError, match="0 to 9 or 'any'"):
+        client.predict("12", 5, 0, api_name="/sample")
+
+
+def test_interpolate_noise_and_live_gan(client):
+    assert Image.open(client.predict(0, 1, "6", "7", 5, api_name="/interpolate_noise")).format == "PNG"
+    *grids, _ = client.predict(["saturating"], 10, 0.002, 1, api_name="/gan_live")
+    assert Image.open(grids[0]).size == (224, 224) and grids[1] is None
+    with pytest.raises(gradio_client.exceptions.AppError, match="greater than maximum value 1000"):
+        client.predict(["saturating"], 100000, 0.002, 1, api_name="/gan_live")

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from nnimg.checkpoints import load_model, save_model
-from nnimg.gan_training import gradient_norm, sample, train_dcgan
+from nnimg.gan_training import gradient_norm, sample_images, train_dcgan
 from nnimg.grids import grid_tiles, read_snapshots, write_snapshots
 from nnimg.losses import GENERATOR_LOSSES, discriminator_loss, generator_loss
 from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator
@@ -68,7 +68,7 @@ def test_gradient_norm_and_generator_round_trip(tmp_path):
     assert gradient_norm(generator) > 0
     save_model(tmp_path / "g.safetensors", generator.eval())
     noise = torch.randn(4, 100)
-    assert torch.allclose(sample(load_model(tmp_path / "g.safetensors"), noise), sample(generator, noise), atol=5e-3)
+    assert torch.allclose(sample_images(load_model(tmp_path / "g.safetensors"), noise), sample_images(generator, noise), atol=5e-3)
 
 
 def test_snapshot_strip_round_trip(tmp_path):

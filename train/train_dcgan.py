@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nnimg.checkpoints import load_training_state, save_model, save_training_state  # noqa: E402
 from nnimg.data import load_train_split, to_tensor  # noqa: E402
-from nnimg.gan_training import sample, train_dcgan  # noqa: E402
+from nnimg.gan_training import sample_images, train_dcgan  # noqa: E402
 from nnimg.grids import read_snapshots, write_snapshots  # noqa: E402
 from nnimg.losses import GENERATOR_LOSSES  # noqa: E402
 from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator  # noqa: E402
@@ -55,7 +55,7 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None
     samples_path = out / f"{name}_samples.png"
     noise = fixed_noise(config.noise_dim)
     progress = {"records": [], "wall_seconds": 0.0, "step": 0}
-    snapshots = [sample(generator, noise).numpy()]
+    snapshots = [sample_images(generator, noise).numpy()]
     if resume_path.exists() and not args.force:
         progress = load_training_state(resume_path, modules=modules, optimizers=optimizers)
         snapshots = [grid for grid in read_snapshots(samples_path)]
@@ -91,9 +91,9 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--loss", choices=GENERATOR_LOSSES + ("all",), required=True)
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=2e-4)
+    parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--d-steps", type=int, default=1, help="discriminator steps per generator step")
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
