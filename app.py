@@ -21,16 +21,17 @@ from nnimg.grids import read_snapshots
 from nnimg.latent import (CodeCache, correlation_by_dim, decode_and_classify, encode, interpolate_codes,
                           moments_table, project_2d, sample_box)
 from nnimg.losses import GENERATOR_LOSSES
-from nnimg.metrics import classifier_features, classify, sample_quality
+from nnimg.metrics import classifier_features, classify, psnr, sample_quality, ssim
 from nnimg.models.autoencoder import Autoencoder
 from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator
 from nnimg.plots import (confusion_matrix, coordinate_histograms, correlation_heatmap, critic_curves, digit_share_bars,
                          gan_curves, image_grid, image_rows, live_gan_curves, mse_curve, scatter_codes, summary_curves)
 from nnimg.preprocess import InvalidImageError, read_image_file, to_mnist_digit
+from nnimg.restore import DEGRADATIONS, Degraded, apply_mask, degrade, window_mask
 from nnimg.sampling import generate, label_path, noise, noise_path, sample_digits
 from nnimg.transfer import (balanced_indices, evaluate, nearest_neighbour_accuracy, train_transfer,
                             transfer_net)
-from nnimg.zoo import ModelZoo, read_metrics
+from nnimg.zoo import RESTORATION_METHODS, ModelZoo, read_metrics
 
 CSS = """
 .pixelated img { image-rendering: pixelated; width: 100% !important; height: 100% !important; object-fit: contain; }
@@ -52,6 +53,10 @@ LATENT_GAN_NAMES = {"gan": "plain GAN", "wgan-paper": "WGAN, the paper's setting
                     "cwgan-gp": "conditional WGAN-GP"}
 UNCONDITIONAL_GAN, CONDITIONAL_GAN = "wgan", "cwgan-gp"
 DIGIT_CHOICES = ["any"] + [str(digit) for digit in range(10)]
+MAX_RESTORE_STEPS = 1000
+METHOD_NAMES = {"gan": "DCGAN prior", "latent-gan": "latent WGAN prior", "ae": "AE prior (MAP)",
+                "uniform-ae": "uniform-latent AE prior", "classical": "Gaussian (Wiener / conditional mean)"}
+CUSTOM_DEGRADATIONS = ("custom window", "painted mask")
 PRESET_PAIRS = {"1 → 5": (1, 5), "3 → 6": (3, 6), "0 → 4": (0, 4)}
 
 
@@ -510,6 +515,131 @@ def interpolate_noise(seed_a: float, seed_b: float, digit_a, digit_b, steps: flo
     return image_rows(captioned)
 
 
+# ---- Restoration tab --------------------------------------------------------------------------
+
+
+def _painted_known(editor: dict | None) -> torch.Tensor:
+    """The known-pixel mask from strokes painted on the enlarged digit: a 28x28 cell is erased
+    where any of its pixels is painted."""
+    layers = (editor or {}).get("layers") or []
+    if not layers or layers[0] is None:
+        raise gr.Error("Paint over the part of the digit to erase first.")
+    layer = layers[0]
+    try:
+        layer = read_image_file(layer.get("path")) if isinstance(layer, dict) else np.asarray(layer)
+    except InvalidImageError as error:
+        raise gr.Error(f"The painted layer cannot be read: {error}") from None
+    alpha = layer[..., -1] if layer.ndim == 3 else layer
+    height, width = alpha.shape
+    cells = alpha[: height // 28 * 28, : width // 28 * 28].reshape(28, height // 28, 28, width // 28)
+    painted = torch.from_numpy(cells.max(axis=(1, 3)) > 0)
+    if not painted.any():
+        raise gr.Error("Paint over the part of the digit to erase first.")
+    return (~painted).float().view(1, 1, 28, 28)
+
+
+def _degraded(clean: torch.Tensor, degradation: str, seed: int, window: tuple = (10, 9, 9),
+              editor: dict | None = None) -> Degraded:
+    if degradation in DEGRADATIONS:
+        return degrade(clean, degradation, seed=seed)
+    if degradation == "custom window":
+        size, top, left = (_whole_number(value, "window setting") for value in window)
+        try:
+            return apply_mask(clean, window_mask(size, top=top, left=left))
+        except ValueError as error:
+            raise gr.Error(f"The window does not fit: {error}.") from None
+    if degradation == "painted mask":
+        return apply_mask(clean, _painted_known(editor))
+    raise gr.Error(f"Unknown degradation {degradation!r}; choose one of {', '.join(DEGRADATIONS + CUSTOM_DEGRADATIONS)}.")
+
+
+def _method_events(method: str, degraded: Degraded, steps: int, seed: int):
+    if method not in RESTORATION_METHODS:
+        raise gr.Error(f"Unknown method {method!r}; choose one of {', '.join(RESTORATION_METHODS)}.")
+    try:
+        yield from ZOO.restore(method, degraded, steps=steps, seed=seed)
+    except CheckpointError as error:
+        raise gr.Error(str(error)) from None
+
+
+def _as_uint8(image: torch.Tensor) -> np.ndarray:
+    return (image[0, 0].clamp(0, 1).numpy() * 255).round().astype(np.uint8)
+
+
+def _judge(restored: torch.Tensor, clean: torch.Tensor) -> tuple[float, float, int, float]:
+    labels, confidence = classify(_classifier(), restored)
+    return float(psnr(restored, clean)[0]), float(ssim(restored, clean)[0]), int(labels[0]), float(confidence[0])
+
+
+def restore(image, degradation: str, method: str, steps: float, seed: float):
+    """Degrade the digit (server-side, with the seed) and restore it with one method; streams the
+    current estimate every 25 steps. Outputs: the restored 28x28, the degraded input, a summary."""
+    clean = to_tensor(_digit(image)[None])
+    steps, seed = _bounded(steps, "number of steps", 10, MAX_RESTORE_STEPS), _whole_number(seed, "seed")
+    if degradation not in DEGRADATIONS:
+        raise gr.Error(f"Unknown degradation {degradation!r}; choose one of {', '.join(DEGRADATIONS)}.")
+    degraded = degrade(clean, degradation, seed=seed)
+    observed = _as_uint8(degraded.observed)
+    for event in _method_events(method, degraded, steps, seed):
+        if "restored" in event:
+            value, similarity, label, confidence = _judge(event["restored"], clean)
+            yield (_as_uint8(event["restored"]), observed, f"**PSNR {value:.2f} dB, SSIM {similarity:.3f}**; the "
+                   f"classifier reads {label} ({confidence:.0%}).")
+        else:
+            yield _as_uint8(event["estimate"]), observed, f"step {event['step']}/{steps}, loss {event['loss']:.4f}"
+
+
+def restore_compare(image, degradation: str, methods: list[str], steps: float, seed: float, window_size: float,
+                    window_top: float, window_left: float, editor: dict | None):
+    """Every chosen method on the same degraded digit: live estimates, then one row per method with
+    PSNR, SSIM and the classifier's label, and a before/after slider for the best."""
+    clean = to_tensor(_digit(image)[None])
+    steps, seed = _bounded(steps, "number of steps", 10, MAX_RESTORE_STEPS), _whole_number(seed, "seed")
+    if not methods:
+        raise gr.Error("Choose at least one method.")
+    degraded = _degraded(clean, degradation, seed, (window_size, window_top, window_left), editor)
+    observed = degraded.observed.clamp(0, 1)
+    results, table = [], []
+    for method in methods:
+        for event in _method_events(method, degraded, steps, seed):
+            if "restored" not in event:
+                yield (None, None, table, f"{METHOD_NAMES[method]}: step {event['step']}/{steps}, "
+                       f"loss {event['loss']:.4f}", _as_uint8(event["estimate"]))
+        value, similarity, label, confidence = _judge(event["restored"], clean)
+        results.append((method, event["restored"], value))
+        table.append([METHOD_NAMES[method], round(value, 2), round(similarity, 3), label, f"{confidence:.0%}"])
+    before = _judge(observed, clean)
+    table.insert(0, ["degraded input", round(before[0], 2), round(before[1], 3), before[2], f"{before[3]:.0%}"])
+    frames = torch.cat([clean, observed] + [restored for _, restored, _ in results])[:, 0].numpy()
+    captions = ["clean", f"{before[0]:.1f} dB"] + [f"{value:.1f} dB" for _, _, value in results]
+    names = ["clean", "degraded"] + [method for method, _, _ in results]
+    rows = image_rows([(" | ".join(names), frames, captions)], scale=3)
+    best = max(results, key=lambda result: result[2])
+    slider = (_as_uint8(observed), _as_uint8(best[1]))
+    yield rows, slider, table, f"Done: the best here is the {METHOD_NAMES[best[0]]}.", _as_uint8(best[1])
+
+
+def invert(image, prior: str, steps: float, seed: float):
+    """Model inversion: the closest image a generator can make, and the loss along the way."""
+    clean = to_tensor(_digit(image)[None])
+    steps, seed = _bounded(steps, "number of steps", 10, MAX_RESTORE_STEPS), _whole_number(seed, "seed")
+    if prior not in ("gan", "latent-gan"):
+        raise gr.Error("Invert the DCGAN ('gan') or the latent WGAN ('latent-gan').")
+    history = []
+    for event in _method_events(prior, apply_mask(clean, torch.ones(1, 1, 28, 28)), steps, seed):
+        history.append({"step": event["step"], "mse": event["loss"]})
+        figure = summary_curves({"MSE of the best restart": {h["step"]: h["mse"] for h in history}},
+                                title="Inversion loss", y_title="MSE")
+        figure.update_xaxes(title="step", type="linear", tickvals=None)
+        yield _as_uint8(event["estimate"]), figure, f"step {event['step']}/{steps}: MSE {event['loss']:.4f}"
+
+
+def mask_canvas(image) -> dict:
+    """The digit enlarged 10x, as the background to paint a mask on."""
+    enlarged = np.kron(_digit(image), np.ones((10, 10), dtype=np.uint8))
+    return {"background": np.stack([enlarged] * 3, axis=-1), "layers": [], "composite": None}
+
+
 # ---- layout: one function per tab ---------------------------------------------------------------
 
 
@@ -757,6 +887,65 @@ def sampling_tab() -> OnLoad:
             (latent_gan_training, [model, snapshot], training_outputs)]
 
 
+def restoration_tab() -> OnLoad:
+    gr.Markdown("Restore a damaged digit with a generative prior: search a GAN's noise for an image that "
+                "matches what is left (known pixels are kept), or move the image itself toward what an "
+                "autoencoder reproduces (MAP); beside a Gaussian model of digits (Wiener filter, conditional mean).")
+    with gr.Row():
+        with gr.Column(scale=1):
+            image = _digit_image("Digit (upload, paste)", type="filepath", sources=["upload", "clipboard"],
+                                 value=TEST_IMAGES[GRID_INDICES[9]])
+            index = gr.Number(label="Or a test index (0-9999)", value=GRID_INDICES[9], precision=0)
+        with gr.Column(scale=2):
+            degradation = gr.Radio(list(DEGRADATIONS + CUSTOM_DEGRADATIONS), value="window-10", label="Degradation")
+            with gr.Row():
+                window_size = gr.Slider(2, 20, value=10, step=1, label="Custom window: size")
+                window_top = gr.Slider(0, 26, value=9, step=1, label="top")
+                window_left = gr.Slider(0, 26, value=9, step=1, label="left")
+            methods = gr.CheckboxGroup([(name, key) for key, name in METHOD_NAMES.items()],
+                                       value=list(RESTORATION_METHODS), label="Methods to compare")
+            with gr.Row():
+                steps = gr.Slider(10, MAX_RESTORE_STEPS, value=300, step=10, label="Optimisation steps")
+                seed = gr.Number(0, precision=0, label="Seed")
+            button = gr.Button("Restore", variant="primary")
+    with gr.Accordion("Paint a mask (choose 'painted mask' above)", open=False):
+        editor = gr.ImageEditor(type="numpy", image_mode="RGBA", canvas_size=(280, 280), layers=False,
+                                brush=gr.Brush(colors=["#ff0000"], default_size=20, color_mode="fixed"),
+                                label="Paint over what to erase")
+    status = gr.Markdown()
+    with gr.Row():
+        live = _image_output("Current estimate")
+        slider = gr.ImageSlider(label="Before / after (best method)", type="numpy", format="png")
+    rows = _image_output("Clean, degraded, and each method")
+    table = gr.Dataframe(headers=["method", "PSNR (dB)", "SSIM", "label", "confidence"], interactive=False)
+    with gr.Accordion("Inversion on its own", open=False):
+        with gr.Row():
+            prior = gr.Radio(["gan", "latent-gan"], value="gan", label="Generator")
+            invert_button = gr.Button("Invert")
+        with gr.Row():
+            best_match = _image_output("G's best match")
+            inversion_curve = gr.Plot()
+        inversion_status = gr.Markdown()
+    with gr.Accordion("One method, for scripts (the /restore endpoint)", open=False):
+        method = gr.Radio(list(RESTORATION_METHODS), value="latent-gan", label="Method")
+        single_button = gr.Button("Restore with this method")
+        with gr.Row():
+            single_restored = _image_output("Restored 28x28")
+            single_observed = _image_output("Degraded input")
+        single_summary = gr.Markdown()
+
+    index.change(test_digit, index, image, api_name="restoration_test_digit")
+    image.change(mask_canvas, image, editor, api_name="mask_canvas", preprocess=False)
+    compare_inputs = [image, degradation, methods, steps, seed, window_size, window_top, window_left, editor]
+    button.click(restore_compare, compare_inputs, [rows, slider, table, status, live], api_name="restore_compare",
+                 preprocess=False)
+    invert_button.click(invert, [image, prior, steps, seed], [best_match, inversion_curve, inversion_status],
+                        api_name="invert", preprocess=False)
+    single_button.click(restore, [image, degradation, method, steps, seed],
+                        [single_restored, single_observed, single_summary], api_name="restore", preprocess=False)
+    return [(mask_canvas, [image], editor)]
+
+
 with gr.Blocks(title="nnimg") as demo:
     gr.Markdown("# nnimg: generative models of MNIST digits\n"
                 "An interactive lab for autoencoders and GANs, on a CPU. Pick, upload or draw a digit.")
@@ -773,6 +962,8 @@ with gr.Blocks(title="nnimg") as demo:
         on_open += sampling_tab()
     with gr.Tab("GAN losses"):
         on_open += gan_losses_tab()
+    with gr.Tab("Restoration"):
+        on_open += restoration_tab()
     for handler, inputs, outputs in on_open:
         demo.load(handler, inputs, outputs, api_visibility="private", preprocess=False)
 

@@ -1,4 +1,4 @@
-"""Measured figures: `python -m nnimg.bench ae` (more benchmarks join as the lab grows)."""
+"""Measured figures: `python -m nnimg.bench {ae,classifier,transfer,gan,wgan,restore}`."""
 
 from __future__ import annotations
 
@@ -12,12 +12,16 @@ import time
 import numpy as np
 import torch
 
-from nnimg.checkpoints import REPO_ROOT, checkpoint_dir, shipped_autoencoders
+from nnimg.checkpoints import LATENT_GAN_MODELS, REPO_ROOT, checkpoint_dir, dcgan_paths, shipped_autoencoders
 from nnimg.data import load_test_split, load_train_split, to_tensor
-from nnimg.metrics import classifier_features, frechet_distance, inception_score
+from nnimg.gan_training import sample_images
+from nnimg.losses import GENERATOR_LOSSES
+from nnimg.metrics import classifier_features, frechet_distance, inception_score, psnr, sample_quality, ssim
+from nnimg.restore import DEGRADATIONS, degrade
+from nnimg.sampling import generate, noise, sample_digits
 from nnimg.training import predict_logits, reconstruction_mse
 from nnimg.transfer import balanced_indices, evaluate, train_transfer, transfer_net
-from nnimg.zoo import ModelZoo
+from nnimg.zoo import RESTORATION_METHODS, ModelZoo
 
 
 def _median_seconds(function, *, repeats: int) -> float:
@@ -36,7 +40,7 @@ def _cold_start_seconds() -> tuple[float, float]:
         result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
         return float(result.stdout.strip().splitlines()[-1])
     app = run("import time; t = time.perf_counter(); import app; print(time.perf_counter() - t)")
-    zoo = run("import time; t = time.perf_counter(); from nnimg.zoo import ModelZoo; ModelZoo(); "
+    zoo = run("import time; t = time.perf_counter(); from nnimg.zoo import RESTORATION_METHODS, ModelZoo; ModelZoo(); "
               "print(time.perf_counter() - t)")
     return app, zoo
 
@@ -114,7 +118,84 @@ def bench_transfer(latent_dims: tuple[int, ...] = (10, 20), draws: int = 5, labe
             print(f"{recipe:<10} {latent_dim:>3} {cells}", flush=True)
 
 
-BENCHMARKS = {"ae": bench_autoencoders, "classifier": bench_classifier, "transfer": bench_transfer}
+def bench_gan(samples: int = 1000, early_steps: int = 100) -> None:
+    """Per generator loss: classifier-IS, Fréchet distance and digit shares of fresh samples, the
+    generator-gradient norm early in training, and training throughput."""
+    zoo = ModelZoo()
+    real = classifier_features(zoo.classifier, to_tensor(load_test_split()[0]))
+    early = {}
+    print(f"{samples} samples per loss (seed 0); Fréchet distance to the 10,000 real test digits")
+    print(f"{'loss':<15} {'IS':>5} {'Fréchet':>8} {'|grad G|, first ' + str(early_steps) + ' steps':>26} "
+          f"{'train img/s':>11}  digit shares 0-9")
+    for loss in GENERATOR_LOSSES:
+        records = json.loads(dcgan_paths(loss)["records"].read_text())
+        generator = zoo.dcgan(loss)
+        noise = torch.randn(samples, generator.config.noise_dim, generator=torch.Generator().manual_seed(0))
+        quality = sample_quality(sample_images(generator, noise).unsqueeze(1), zoo.classifier, real)
+        early[loss] = float(np.mean([r["g_grad_norm"] for r in records["records"] if r["step"] <= early_steps]))
+        shares = " ".join(f"{share:.0%}" for share in quality["digit_shares"])
+        print(f"{loss:<15} {quality['inception_score']:>5.2f} {quality['frechet_distance']:>8.2f} "
+              f"{early[loss]:>26.4g} {records['train_images_per_second']:>11.0f}  {shares}")
+    print(f"early gradient norm, saturating / non-saturating: {early['saturating'] / early['non-saturating']:.2e}")
+
+
+def bench_wgan(samples: int = 10_000) -> None:
+    """Per latent GAN: classifier-IS, Fréchet distance, digit shares; for the conditional ones how
+    often the classifier agrees with the asked digit; and the time to sample 64 images."""
+    zoo = ModelZoo()
+    real = classifier_features(zoo.classifier, to_tensor(load_test_split()[0]))
+    print(f"{samples} samples per model (seed 0; conditional: {samples // 10} per digit); Fréchet to real test digits")
+    print(f"{'model':<11} {'IS':>5} {'Fréchet':>8} {'agrees':>7} {'worst digit':>11} {'64 samples ms':>13}  shares 0-9")
+    for model in LATENT_GAN_MODELS:
+        generator, autoencoder = zoo.latent_gan(model)
+        conditional = generator.config.conditional
+        labels = torch.arange(samples) % 10 if conditional else None
+        images = generate(generator, autoencoder, noise(samples, generator.config.noise_dim, seed=0), labels)
+        quality = sample_quality(images.unsqueeze(1), zoo.classifier, real)
+        agreement = worst = ""
+        if conditional:
+            predicted = predict_logits(zoo.classifier, images.unsqueeze(1)).argmax(1)
+            per_digit = [(predicted[labels == d] == d).float().mean().item() for d in range(10)]
+            agreement = f"{(predicted == labels).float().mean().item():.2%}"
+            worst = f"{min(per_digit):.1%} ({int(np.argmin(per_digit))})"
+        latency = _median_seconds(lambda: sample_digits(generator, autoencoder, 64, seed=1,
+                                                        digit=3 if conditional else None), repeats=50) * 1000
+        shares = " ".join(f"{share:.0%}" for share in quality["digit_shares"])
+        print(f"{model:<11} {quality['inception_score']:>5.2f} {quality['frechet_distance']:>8.2f} {agreement:>7} "
+              f"{worst:>11} {latency:>13.1f}  {shares}")
+
+
+def bench_restore(count: int = 200, steps: int = 300) -> None:
+    """Every restoration method against every degradation on the first `count` test digits:
+    PSNR and SSIM over the whole image, and how often the reference classifier reads them right."""
+    zoo = ModelZoo()
+    images, labels = load_test_split()
+    clean, truth = to_tensor(images[:count]), torch.from_numpy(labels[:count])
+
+    def accuracy(batch: torch.Tensor) -> float:
+        return float((predict_logits(zoo.classifier, batch).argmax(1) == truth).float().mean())
+
+    print(f"{count} test digits, {steps} steps, seed 0; clean accuracy {accuracy(clean):.1%}")
+    print(f"{'degradation':<11} {'method':<11} {'PSNR dB':>8} {'SSIM':>6} {'read right':>10} {'seconds':>8}")
+    for degradation in DEGRADATIONS:
+        degraded = degrade(clean, degradation, seed=0)
+        observed = degraded.observed.clamp(0, 1)
+        print(f"{degradation:<11} {'(input)':<11} {psnr(observed, clean).mean():>8.2f} {ssim(observed, clean).mean():>6.3f} "
+              f"{accuracy(observed):>10.1%}")
+        for method in RESTORATION_METHODS:
+            started = time.perf_counter()
+            restored = list(zoo.restore(method, degraded, steps=steps, seed=0))[-1]["restored"]
+            seconds = time.perf_counter() - started
+            print(f"{'':<11} {method:<11} {psnr(restored, clean).mean():>8.2f} {ssim(restored, clean).mean():>6.3f} "
+                  f"{accuracy(restored):>10.1%} {seconds:>8.1f}", flush=True)
+    one = degrade(clean[:1], "window-10", seed=0)
+    for method in RESTORATION_METHODS:
+        seconds = _median_seconds(lambda: list(zoo.restore(method, one, steps=steps, seed=0)), repeats=3)
+        print(f"one image, {steps} steps, {method}: {seconds:.2f} s")
+
+
+BENCHMARKS = {"ae": bench_autoencoders, "classifier": bench_classifier, "transfer": bench_transfer,
+              "gan": bench_gan, "wgan": bench_wgan, "restore": bench_restore}
 
 
 def main() -> None:

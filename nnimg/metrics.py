@@ -1,12 +1,24 @@
-"""Measures of images and codes: classifier-based Inception Score, Fréchet distance on the
-classifier's features, and summaries of a correlation matrix."""
+"""Measures of images and codes: PSNR and SSIM, classifier-based Inception Score, Fréchet distance
+on the classifier's features, and summaries of a correlation matrix."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
+from pytorch_msssim import ssim as _ssim
 
 from nnimg.training import predict_logits
+
+
+def psnr(estimate: torch.Tensor, clean: torch.Tensor) -> torch.Tensor:
+    """Peak signal-to-noise ratio in dB over the whole image, per image, for values in [0, 1]."""
+    mse = ((estimate - clean) ** 2).flatten(1).mean(1).clamp_min(1e-10)
+    return 10 * torch.log10(1 / mse)
+
+
+def ssim(estimate: torch.Tensor, clean: torch.Tensor) -> torch.Tensor:
+    """Structural similarity per (1, 28, 28) image (pytorch-msssim, 11x11 Gaussian window)."""
+    return _ssim(estimate.float(), clean.float(), data_range=1.0, size_average=False)
 
 
 def inception_score(probabilities: torch.Tensor) -> float:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file
 
 from nnimg.checkpoints import (LATENT_GAN_MODELS, CheckpointError, ShippedAutoencoder, checkpoint_dir, dcgan_paths,
                                latent_gan_paths, load_model, shipped_autoencoders)
@@ -15,7 +19,10 @@ from nnimg.models.autoencoder import Autoencoder
 from nnimg.models.classifier import Classifier
 from nnimg.models.dcgan import Generator
 from nnimg.models.latent_gan import CodeGenerator
+from nnimg.restore import Degraded, GaussianPrior, restore_with_autoencoder, restore_with_generator
 
+RESTORATION_METHODS = ("gan", "latent-gan", "ae", "uniform-ae", "classical")
+RESTORATION_AE_DIM = 10  # the plain and uniform-latent priors share d, so they compare fairly
 CLASSIFIER_COMMAND = "python train/train_classifier.py"
 DCGAN_COMMAND = "python train/train_dcgan.py --loss {loss}"
 LATENT_GAN_COMMAND = "python train/train_latent_gan.py --model {model}"
@@ -43,7 +50,7 @@ class ModelZoo:
 
     def _load(self, name: str, path: Path, command: str, into: dict) -> None:
         try:
-            into[name] = load_model(path)
+            into[name] = load_model(path).requires_grad_(False)  # shipped models are never trained here
         except CheckpointError as error:
             self.errors[name] = f"{error}. Train it with: {command}"
 
@@ -70,6 +77,16 @@ class ModelZoo:
             raise CheckpointError(self.errors["classifier"])
         return self._classifier
 
+    @functools.cached_property
+    def gaussian_prior(self) -> GaussianPrior:
+        """The training digits' mean and covariance (the classical restoration baselines)."""
+        path = checkpoint_dir() / "gaussian_prior.safetensors"
+        try:
+            tensors = load_file(str(path))
+        except (OSError, SafetensorError) as error:
+            raise CheckpointError(f"{path.name} is missing or unreadable. Make it with: python train/fit_pca.py") from error
+        return GaussianPrior(tensors["mean"].double(), tensors["covariance"].double())
+
     def dcgan(self, loss: str) -> Generator:
         """The shipped DCGAN generator trained with `loss`, or CheckpointError."""
         if loss not in GENERATOR_LOSSES:
@@ -88,6 +105,26 @@ class ModelZoo:
         generator = self.latent_gans[name]
         shipped = self.shipped[generator.config.autoencoder]
         return generator, self.autoencoder(shipped.latent_dim, shipped.depth, uniform=shipped.uniform)
+
+    def restore(self, method: str, degraded: Degraded, *, steps: int, seed: int = 0,
+                norm: str = "l2") -> Iterator[dict]:
+        """Restore with one of RESTORATION_METHODS; yields progress events, the last with "restored"."""
+        if method == "gan":
+            generator = self.dcgan("non-saturating")
+            yield from restore_with_generator(generator, generator.config.noise_dim, degraded, steps=steps,
+                                              seed=seed, norm=norm)
+        elif method == "latent-gan":
+            generator, autoencoder = self.latent_gan("wgan")
+            yield from restore_with_generator(lambda z: autoencoder.decoder(generator(z)), generator.config.noise_dim,
+                                              degraded, steps=steps, seed=seed, norm=norm)
+        elif method in ("ae", "uniform-ae"):
+            autoencoder = self.autoencoder(RESTORATION_AE_DIM, uniform=method == "uniform-ae")
+            yield from restore_with_autoencoder(autoencoder, degraded, steps=steps)
+        elif method == "classical":
+            restored = self.gaussian_prior.restore(degraded)
+            yield {"step": steps, "loss": float("nan"), "estimate": restored, "restored": restored}
+        else:
+            raise ValueError(f"Unknown method {method!r}; choose one of {', '.join(RESTORATION_METHODS)}.")
 
     @torch.inference_mode()
     def reconstruct(self, digits: np.ndarray, latent_dim: int, depth: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,5 +1,7 @@
 """Fit the PCA baseline on the MNIST training split and write checkpoints/pca_metrics.json
-(test MSE per pixel at every latent size of the autoencoder sweep).
+(test MSE per pixel at every latent size of the autoencoder sweep) and
+checkpoints/gaussian_prior.safetensors (the training digits' mean and covariance, the classical
+restoration baselines' model).
 
     python train/fit_pca.py
 """
@@ -13,6 +15,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch  # noqa: E402
+from safetensors.torch import save_file  # noqa: E402
 
 from nnimg.checkpoints import AE_LATENT_DIMS  # noqa: E402
 from nnimg.data import load_test_split, load_train_split, to_tensor  # noqa: E402
@@ -30,6 +35,8 @@ def main() -> None:
     metrics = {"name": "pca", "fitted_on": "MNIST train (60,000)", "test_mse": test_mse,
                "wall_seconds": time.perf_counter() - started}
     args.out.mkdir(parents=True, exist_ok=True)
+    covariance = pca.components @ torch.diag(pca.variances) @ pca.components.T
+    save_file({"mean": pca.mean.float(), "covariance": covariance.float()}, str(args.out / "gaussian_prior.safetensors"))
     (args.out / "pca_metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
     for d, mse in test_mse.items():
         print(f"PCA d={d:>3}: test MSE {mse:.5f}")

@@ -1,0 +1,180 @@
+"""Model inversion and restoration (SPEC §7-8): degradations, restoration with a GAN prior (optimise
+the noise), with an AE prior (optimise the image, MAP), and classical Gaussian baselines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+DEGRADATIONS = ("noise-0.3", "noise-0.5", "window-8", "window-10", "quarter")
+
+
+@dataclass
+class Degraded:
+    observed: torch.Tensor  # (N, 1, 28, 28) what the method sees
+    known: torch.Tensor  # (N, 1, 28, 28) 1 where a pixel is observed (all ones for noise)
+    noise_sigma: float = 0.0  # the Gaussian noise's standard deviation, 0 for masks
+
+
+def window_mask(size: int, *, top: int | None = None, left: int | None = None) -> torch.Tensor:
+    """(1, 1, 28, 28) known-pixel mask with a size x size square erased (centred by default)."""
+    top = (28 - size) // 2 if top is None else top
+    left = (28 - size) // 2 if left is None else left
+    if not (1 <= size <= 28 and 0 <= top <= 28 - size and 0 <= left <= 28 - size):
+        raise ValueError(f"a {size}x{size} window at ({top}, {left}) does not fit in 28x28")
+    known = torch.ones(1, 1, 28, 28)
+    known[..., top:top + size, left:left + size] = 0
+    return known
+
+
+def degrade(images: torch.Tensor, degradation: str, *, seed: int) -> Degraded:
+    """Apply one of DEGRADATIONS to (N, 1, 28, 28) images in [0, 1]; noise depends only on the seed."""
+    if degradation.startswith("noise-"):
+        sigma = float(degradation.split("-", 1)[1])
+        noise = torch.randn(images.shape, generator=torch.Generator().manual_seed(seed))
+        return Degraded(images + sigma * noise, torch.ones_like(images), sigma)
+    if degradation.startswith("window-"):
+        known = window_mask(int(degradation.split("-", 1)[1]))
+    elif degradation == "quarter":
+        known = torch.ones(1, 1, 28, 28)
+        known[..., 14:, 14:] = 0
+    else:
+        raise ValueError(f"unknown degradation {degradation!r}; choose one of {', '.join(DEGRADATIONS)}")
+    return apply_mask(images, known)
+
+
+def apply_mask(images: torch.Tensor, known: torch.Tensor) -> Degraded:
+    """Erase the pixels where `known` (broadcast to the images) is 0."""
+    known = known.expand_as(images).clone()
+    return Degraded(images * known, known)
+
+
+def keep_known(estimate: torch.Tensor, degraded: Degraded) -> torch.Tensor:
+    """Known pixels from the observation, the rest from the estimate (noise: the estimate)."""
+    if degraded.noise_sigma > 0:
+        return estimate
+    return degraded.known * degraded.observed + (1 - degraded.known) * estimate
+
+
+def _data_loss(estimate: torch.Tensor, degraded: Degraded, norm: str) -> torch.Tensor:
+    """Per-image loss of `estimate` on the observed pixels, L1 or L2: (N,)."""
+    difference = (estimate - degraded.observed) * degraded.known
+    per_pixel = difference.abs() if norm == "l1" else difference ** 2
+    return per_pixel.flatten(1).sum(1) / degraded.known.flatten(1).sum(1)
+
+
+def restore_with_generator(
+    generate: Callable[[torch.Tensor], torch.Tensor],
+    noise_dim: int,
+    degraded: Degraded,
+    *,
+    steps: int = 300,
+    restarts: int = 4,
+    norm: str = "l2",
+    lr: float = 0.05,
+    z_penalty: float = 0.0,
+    seed: int = 0,
+    report_every: int = 25,
+) -> Iterator[dict]:
+    """Find z so that generate(z) matches the observation (model inversion when nothing is
+    degraded); every image gets `restarts` random starts, all optimised in one batch.
+
+    Yields {"step", "loss", "estimate"} every `report_every` steps, then a last event with
+    "restored": the best restart's generate(z), known pixels kept for masks.
+    """
+    count = len(degraded.observed)
+    z = torch.randn(count * restarts, noise_dim, generator=torch.Generator().manual_seed(seed)).requires_grad_()
+    optimizer = torch.optim.Adam([z], lr=lr)
+    repeated = Degraded(degraded.observed.repeat_interleave(restarts, 0),
+                        degraded.known.repeat_interleave(restarts, 0), degraded.noise_sigma)
+    for step in range(1, steps + 1):
+        images = generate(z)
+        losses = _data_loss(images, repeated, norm) + z_penalty * (z ** 2).mean(1)
+        optimizer.zero_grad(set_to_none=True)
+        losses.sum().backward()
+        optimizer.step()
+        if step % report_every == 0 or step == steps:
+            best = losses.detach().view(count, restarts).argmin(1) + torch.arange(count) * restarts
+            event = {"step": step, "loss": float(losses.detach().view(count, restarts).min(1).values.mean()),
+                     "estimate": images.detach()[best]}
+            if step == steps:
+                event["restored"] = keep_known(event["estimate"], degraded).clamp(0, 1)
+            yield event
+
+
+def restore_with_autoencoder(
+    autoencoder: nn.Module,
+    degraded: Degraded,
+    *,
+    steps: int = 300,
+    temperature: float = 0.05,
+    lr: float = 0.2,
+    report_every: int = 25,
+) -> Iterator[dict]:
+    """MAP restoration with P(I) ~ exp(-||AE(I) - I||^2 / T): optimise the image itself.
+
+    Noise: minimise ||I - I_c||^2 / (2 sigma^2) + ||AE(I) - I||^2 / T. Masks: the known pixels
+    are fixed and only the unknown ones move, under ||AE(I) - I||^2 / T.
+    Yields {"step", "loss", "estimate"}, the last event with "restored". Only the image is
+    optimised; freeze the autoencoder (requires_grad_(False)) to spare its gradients.
+    """
+    autoencoder.eval()
+    start = degraded.observed.clamp(0, 1)
+    if degraded.noise_sigma == 0:
+        start = keep_known(torch.full_like(start, 0.2), degraded)
+    logits = torch.logit(start.clamp(0.02, 0.98)).requires_grad_()  # the image as sigmoid(logits), in (0, 1)
+    optimizer = torch.optim.Adam([logits], lr=lr)
+    for step in range(1, steps + 1):
+        image = keep_known(torch.sigmoid(logits), degraded)
+        prior = ((autoencoder(image) - image) ** 2).flatten(1).sum(1) / temperature
+        data = (((image - degraded.observed) ** 2).flatten(1).sum(1) / (2 * degraded.noise_sigma ** 2)
+                if degraded.noise_sigma > 0 else torch.zeros_like(prior))
+        losses = data + prior
+        optimizer.zero_grad(set_to_none=True)
+        losses.sum().backward()
+        optimizer.step()
+        if step % report_every == 0 or step == steps:
+            event = {"step": step, "loss": float(losses.detach().mean()), "estimate": image.detach()}
+            if step == steps:
+                event["restored"] = image.detach().clamp(0, 1)
+            yield event
+
+
+@dataclass
+class GaussianPrior:
+    """A Gaussian fitted to the training digits: the classical baselines' model of images."""
+
+    mean: torch.Tensor  # (784,)
+    covariance: torch.Tensor  # (784, 784)
+
+    def wiener(self, degraded: Degraded) -> torch.Tensor:
+        """The linear MMSE (Wiener) estimate under additive white noise: mu + S (S + s^2 I)^-1 (y - mu)."""
+        flat = degraded.observed.flatten(1).double() - self.mean
+        system = self.covariance + degraded.noise_sigma ** 2 * torch.eye(784, dtype=torch.float64)
+        estimate = self.mean + torch.linalg.solve(system, self.covariance @ flat.T).T
+        return estimate.float().view_as(degraded.observed).clamp(0, 1)
+
+    def conditional_mean(self, degraded: Degraded, *, ridge: float = 1e-3) -> torch.Tensor:
+        """Fill the unknown pixels with their mean given the known ones; keep the known ones.
+        Images that share a mask share one linear solve."""
+        observed = degraded.observed.flatten(1).double()
+        masks = degraded.known.flatten(1).bool()
+        restored = observed.clone()
+        for mask in torch.unique(masks, dim=0):
+            rows = (masks == mask).all(1)
+            unknown = ~mask
+            cov_kk = self.covariance[mask][:, mask] + ridge * torch.eye(int(mask.sum()), dtype=torch.float64)
+            cov_uk = self.covariance[unknown][:, mask]
+            centred = (observed[rows][:, mask] - self.mean[mask]).T  # (known, images)
+            fill = self.mean[unknown] + (cov_uk @ torch.linalg.solve(cov_kk, centred)).T
+            block = restored[rows]
+            block[:, unknown] = fill
+            restored[rows] = block
+        return restored.float().view_as(degraded.observed).clamp(0, 1)
+
+    def restore(self, degraded: Degraded) -> torch.Tensor:
+        """Wiener filter for noise, conditional mean for masks."""
+        return self.wiener(degraded) if degraded.noise_sigma > 0 else self.conditional_mean(degraded)
