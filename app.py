@@ -478,7 +478,7 @@ def latent_gan_training(model: str, snapshot: float):
     """Curves of one latent GAN's training and its decoded fixed-noise samples at a snapshot."""
     records = _latent_gan_records(model)
     grids = read_snapshots(latent_gan_paths(model)["samples"])
-    snapshot = _bounded(snapshot, "snapshot", 0, len(grids) - 1)
+    snapshot = min(_bounded(snapshot, "snapshot", -1, 100), len(grids) - 1)  # -1 or past the last: the last
     step = records["snapshot_steps"][snapshot]
     caption = f"Generator step {step} of {records['snapshot_steps'][-1]} ({records['steps_per_epoch']} per epoch)"
     return critic_curves(records["records"], title=LATENT_GAN_NAMES[model]), grids[snapshot], caption
@@ -503,11 +503,11 @@ def interpolate_noise(seed_a: float, seed_b: float, digit_a, digit_b, steps: flo
     classifier, rows = _classifier(), []
     generator, autoencoder = _latent_gan(UNCONDITIONAL_GAN)
     frames = generate(generator, autoencoder, noise_path(generator.config.noise_dim, seed_a, seed_b, steps))
-    rows.append((f"WGAN noise, seed {seed_a} → {seed_b}", frames))
+    rows.append((f"WGAN noise, seed {seed_a} -> {seed_b}", frames))
     if first is not None and second is not None:
         generator, autoencoder = _latent_gan(CONDITIONAL_GAN)
         z = noise(1, generator.config.noise_dim, seed=seed_a).repeat(steps, 1)
-        rows.append((f"cWGAN label, {first} → {second}", generate(generator, autoencoder, z, label_path(first, second, steps))))
+        rows.append((f"cWGAN label, {first} -> {second}", generate(generator, autoencoder, z, label_path(first, second, steps))))
     captioned = []
     for label, frames in rows:
         labels, confidence = classify(classifier, frames.unsqueeze(1))
@@ -611,9 +611,8 @@ def restore_compare(image, degradation: str, methods: list[str], steps: float, s
     before = _judge(observed, clean)
     table.insert(0, ["degraded input", round(before[0], 2), round(before[1], 3), before[2], f"{before[3]:.0%}"])
     frames = torch.cat([clean, observed] + [restored for _, restored, _ in results])[:, 0].numpy()
-    captions = ["clean", f"{before[0]:.1f} dB"] + [f"{value:.1f} dB" for _, _, value in results]
-    names = ["clean", "degraded"] + [method for method, _, _ in results]
-    rows = image_rows([(" | ".join(names), frames, captions)], scale=3)
+    captions = ["clean", f"input {before[0]:.1f} dB"] + [f"{method} {value:.1f} dB" for method, _, value in results]
+    rows = image_rows([("", frames, captions)], scale=4)
     best = max(results, key=lambda result: result[2])
     slider = (_as_uint8(observed), _as_uint8(best[1]))
     yield rows, slider, table, f"Done: the best here is the {METHOD_NAMES[best[0]]}.", _as_uint8(best[1])
@@ -647,8 +646,8 @@ def _digit_image(label: str, **kwargs) -> gr.Image:
     return gr.Image(label=label, format="png", image_mode=None, elem_classes="pixelated", height=200, **kwargs)
 
 
-def _image_output(label: str) -> gr.Image:
-    return gr.Image(label=label, format="png", interactive=False, elem_classes="pixelated")
+def _image_output(label: str, **kwargs) -> gr.Image:
+    return gr.Image(label=label, format="png", interactive=False, elem_classes="pixelated", **kwargs)
 
 
 OnLoad = list[tuple]  # (handler, inputs, outputs) to run when the page opens
@@ -872,7 +871,7 @@ def sampling_tab() -> OnLoad:
     with gr.Row():
         model = gr.Dropdown([(name, key) for key, name in LATENT_GAN_NAMES.items()], value=UNCONDITIONAL_GAN,
                             label="Model")
-        snapshot = gr.Slider(0, 8, value=8, step=1, label="Snapshot along training")
+        snapshot = gr.Slider(-1, 8, value=-1, step=1, label="Snapshot along training (-1: the end)")
     with gr.Row():
         curves = gr.Plot()
         with gr.Column():
@@ -914,8 +913,9 @@ def restoration_tab() -> OnLoad:
                                 label="Paint over what to erase")
     status = gr.Markdown()
     with gr.Row():
-        live = _image_output("Current estimate")
-        slider = gr.ImageSlider(label="Before / after (best method)", type="numpy", format="png")
+        live = _image_output("Current estimate", height=280)
+        slider = gr.ImageSlider(label="Before / after (best method)", type="numpy", format="png", height=280,
+                                elem_classes="pixelated")
     rows = _image_output("Clean, degraded, and each method")
     table = gr.Dataframe(headers=["method", "PSNR (dB)", "SSIM", "label", "confidence"], interactive=False)
     with gr.Accordion("Inversion on its own", open=False):

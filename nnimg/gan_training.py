@@ -35,13 +35,15 @@ def train_dcgan(
 ) -> Iterator[dict]:
     """Alternate `d_steps` discriminator steps (BCE) and one generator step (`loss`).
 
-    Yields, every `record_every` generator steps, the means of D's and G's losses, of D(x) and
-    D(G(z)), and of the norm of G's gradient; every `snapshot_every` steps (if set) also
-    "samples": G(fixed_noise) as (N, 28, 28) floats. Batches depend only on (seed, step).
+    Yields, every `record_every` generator steps (and at every snapshot), the means since the
+    last event of D's and G's losses, of D(x) and D(G(z)), and of the norm of G's gradient; every
+    `snapshot_every` steps (if set) also "samples": G(fixed_noise) as (N, 28, 28) floats.
+    Batches depend only on (seed, step).
     """
     device = next(generator.parameters()).device
     noise_dim = generator.config.noise_dim
     sums: dict[str, float] = {}
+    count = 0
     for step in range(start_step, steps):
         generator.train()
         discriminator.train()
@@ -65,12 +67,13 @@ def train_dcgan(
         g_optimizer.step()
         for key, value in record.items():
             sums[key] = sums.get(key, 0.0) + value
+        count += 1
         done = step + 1
-        if done % record_every == 0 or done == steps:
-            count = record_every if done % record_every == 0 else done % record_every
+        snapshot_due = fixed_noise is not None and snapshot_every and (done % snapshot_every == 0 or done == steps)
+        if done % record_every == 0 or done == steps or snapshot_due:
             event = {"step": done, **{key: value / count for key, value in sums.items()}}
-            sums = {}
-            if fixed_noise is not None and snapshot_every and (done % snapshot_every == 0 or done == steps):
+            sums, count = {}, 0
+            if snapshot_due:
                 event["samples"] = sample_images(generator, fixed_noise)
             yield event
 

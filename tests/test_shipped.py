@@ -4,16 +4,18 @@ import json
 
 import pytest
 
-from nnimg.checkpoints import checkpoint_dir, load_model, shipped_autoencoders
+from nnimg.checkpoints import LATENT_GAN_MODELS, checkpoint_dir, dcgan_paths, latent_gan_paths, load_model, shipped_autoencoders
+from nnimg.grids import read_snapshots
+from nnimg.losses import GENERATOR_LOSSES
 from nnimg.training import reconstruction_mse
 
-SHIPPED = shipped_autoencoders()
+SHIPPED = shipped_autoencoders() + shipped_autoencoders(uniform=True)
 
 
 def test_every_file_fits_spaces_and_the_autoencoders_fit_their_budget():
     sizes = {path.name: path.stat().st_size for path in checkpoint_dir().iterdir() if path.is_file()}
     assert all(size < 10 * 2**20 for size in sizes.values()), sizes
-    assert sum(sizes[s.path.name] for s in SHIPPED) < 40 * 2**20
+    assert sum(sizes[s.path.name] for s in shipped_autoencoders()) < 40 * 2**20  # the sweep's budget
 
 
 @pytest.mark.parametrize("shipped", SHIPPED, ids=lambda s: s.name)
@@ -31,3 +33,31 @@ def test_recorded_test_mse_matches_the_weights(digits, latent_dim):
     recorded = json.loads(shipped.metrics_path.read_text())["test_mse"]
     measured = reconstruction_mse(load_model(shipped.path), digits)  # 512 test digits
     assert measured == pytest.approx(recorded, rel=0.25)
+
+
+def test_the_classifier_ships_with_its_accuracy():
+    metrics = json.loads((checkpoint_dir() / "classifier.json").read_text())
+    assert load_model(checkpoint_dir() / "classifier.safetensors").config.features == metrics["config"]["features"]
+    assert metrics["test_accuracy"] >= 0.993
+
+
+@pytest.mark.parametrize("loss", GENERATOR_LOSSES)
+def test_dcgan_ships_with_curves_and_grids(loss):
+    paths = dcgan_paths(loss)
+    generator = load_model(paths["generator"])
+    records = json.loads(paths["records"].read_text())
+    grids = read_snapshots(paths["samples"])
+    assert generator.config.to_dict() == records["config"]
+    assert len(grids) == records["recipe"]["epochs"] + 1 and grids[0].shape == (224, 224)
+    assert {"d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm"} <= set(records["records"][0])
+
+
+@pytest.mark.parametrize("model", LATENT_GAN_MODELS)
+def test_latent_gans_ship_with_their_records(model):
+    paths = latent_gan_paths(model)
+    generator = load_model(paths["generator"])
+    records = json.loads(paths["records"].read_text())
+    assert generator.config.to_dict() == records["config"]
+    assert (checkpoint_dir() / f"{generator.config.autoencoder}.safetensors").exists()
+    assert len(read_snapshots(paths["samples"])) == len(records["snapshot_steps"])
+    assert len(records["quality_10000_samples"]["digit_shares"]) == 10

@@ -66,7 +66,7 @@ def train_one(args: argparse.Namespace, model: str, codes: torch.Tensor, labels:
     standardised = (codes - mean) / std
     steps_per_epoch = args.steps or len(codes) // (preset["batch_size"] * preset["critic_steps"])
     total = args.epochs * steps_per_epoch
-    snapshot_every = max(1, total // SNAPSHOTS)
+    snapshot_every = max(10, total // SNAPSHOTS // 10 * 10)  # a multiple of the records' 10 steps
     noise = torch.randn(64, config.noise_dim, generator=torch.Generator().manual_seed(FIXED_NOISE_SEED))
     noise_labels = torch.arange(64) % 10
 
