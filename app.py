@@ -9,7 +9,6 @@ import functools
 
 import gradio as gr
 import numpy as np
-
 import plotly.graph_objects as go
 import torch
 
@@ -231,11 +230,11 @@ def uniform_report(latent_dim: float):
         moments = moments_table(codes[kind])
         mse = (read_metrics(ZOO.shipped[names[kind]].metrics_path) or {}).get("test_mse")
         images, labels, confidence = decode_and_classify(model, classifier, uniform_codes)
-        table.append([kind, moments["mean"], moments["variance"], moments["skewness"], moments["kurtosis"], mse,
-                      float(confidence.mean())])
+        table.append([kind] + [round(moments[name], 4) for name in ("mean", "variance", "skewness", "kurtosis")]
+                     + [None if mse is None else round(mse, 5), f"{confidence.mean():.1%}"])
         rows += [(kind, images[:16], _captions(labels[:16], confidence[:16])),
                  ("", images[16:], _captions(labels[16:], confidence[16:]))]
-    table.append(["Uniform[0, 1]", 0.5, 1 / 12, 0.0, 1.8, None, None])
+    table.append(["Uniform[0, 1]", 0.5, round(1 / 12, 4), 0.0, 1.8, None, None])
     return histograms, table, image_rows(rows)
 
 
