@@ -10,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
+from safetensors.torch import save_file
 
 from nnimg.checkpoints import save_model
 from nnimg.data import load_test_split
@@ -41,6 +43,8 @@ def client(tmp_path_factory):
     write_snapshots(checkpoints / "dcgan_non-saturating_samples.png", [np.zeros((64, 28, 28)), np.ones((64, 28, 28))])
     record = {"step": 1, "d_loss": 1.0, "g_loss": 1.0, "d_real": 0.5, "d_fake": 0.5, "g_grad_norm": 1.0}
     (checkpoints / "dcgan_non-saturating.json").write_text(json.dumps({"records": [record], "steps_per_epoch": 1}))
+    save_file({"mean": torch.full((784,), 0.1), "covariance": torch.eye(784) * 0.05},
+              str(checkpoints / "gaussian_prior.safetensors"))
     for model, conditional in (("wgan", False), ("cwgan-gp", True)):
         config = LatentGANConfig(code_dim=10, hidden=8, conditional=conditional)
         save_model(checkpoints / f"latent_{model}.safetensors", CodeGenerator(config).eval())
@@ -169,3 +173,27 @@ def test_interpolate_noise_and_live_gan(client):
     assert Image.open(grids[0]).size == (224, 224) and grids[1] is None
     with pytest.raises(gradio_client.exceptions.AppError, match="greater than maximum value 1000"):
         client.predict(["saturating"], 100000, 0.002, 1, api_name="/gan_live")
+
+
+def test_restore_applies_the_degradation_server_side(client, test_digit_png):
+    restored, observed, summary = client.predict(gradio_client.handle_file(str(test_digit_png)), "window-10",
+                                                 "classical", 10, 0, api_name="/restore")
+    degraded = np.array(Image.open(observed))
+    assert degraded.shape == (28, 28) and degraded[9:19, 9:19].max() == 0 and "PSNR" in summary
+    assert Image.open(restored).size == (28, 28)
+    with pytest.raises(gradio_client.exceptions.AppError, match="Unknown degradation"):
+        client.predict(gradio_client.handle_file(str(test_digit_png)), "blur", "classical", 10, 0, api_name="/restore")
+
+
+def test_restore_compare_with_a_painted_mask(client, test_digit_png, tmp_path):
+    layer = np.zeros((280, 280, 4), dtype=np.uint8)
+    layer[100:180, 100:180] = [255, 0, 0, 255]
+    Image.fromarray(layer).save(tmp_path / "layer.png")
+    editor = {"background": None, "layers": [gradio_client.handle_file(str(tmp_path / "layer.png"))],
+              "composite": None, "id": None}
+    *_, table, status, best = client.predict(gradio_client.handle_file(str(test_digit_png)), "painted mask",
+                                             ["classical"], 10, 0, 10, 9, 9, editor, api_name="/restore_compare")
+    assert [row[0] for row in table["data"]] == ["degraded input", "Gaussian (Wiener / conditional mean)"]
+    with pytest.raises(gradio_client.exceptions.AppError, match="Paint over"):
+        client.predict(gradio_client.handle_file(str(test_digit_png)), "painted mask", ["classical"], 10, 0, 10, 9, 9,
+                       None, api_name="/restore_compare")
