@@ -222,8 +222,11 @@ def uniform_report(latent_dim: float):
     models = {kind: _autoencoder(name) for kind, name in names.items()}
     classifier = _classifier()
     codes = {kind: TEST_CODES.codes(names[kind], model) for kind, model in models.items()}
-    histograms = coordinate_histograms({kind: c.numpy() for kind, c in codes.items()}, coordinates=min(latent_dim, 10),
-                                       title=f"Test codes per coordinate, d = {latent_dim}, against Uniform[0, 1]")
+    plain = codes["plain"]
+    rescaled = (plain - plain.min(0).values) / (plain.max(0).values - plain.min(0).values)  # to compare shapes
+    histograms = coordinate_histograms(
+        {"plain (min-max rescaled to [0, 1])": rescaled.numpy(), "uniform-latent": codes["uniform-latent"].numpy()},
+        coordinates=min(latent_dim, 10), title=f"Test codes per coordinate, d = {latent_dim}, against Uniform[0, 1]")
     table, rows = [], []
     uniform_codes = torch.rand(32, latent_dim, generator=torch.Generator().manual_seed(0))
     for kind, model in models.items():
