@@ -891,7 +891,8 @@ def sampling_tab() -> OnLoad:
 def restoration_tab() -> OnLoad:
     gr.Markdown("Restore a damaged digit with a generative prior: search a GAN's noise for an image that "
                 "matches what is left (known pixels are kept), or move the image itself toward what an "
-                "autoencoder reproduces (MAP); beside a Gaussian model of digits (Wiener filter, conditional mean).")
+                "autoencoder reproduces (MAP; the AEs with d = 20 for noise, d = 10 for masks); beside a Gaussian "
+                "model of digits (Wiener filter, conditional mean).")
     with gr.Row():
         with gr.Column(scale=1):
             image = _digit_image("Digit (upload, paste)", type="filepath", sources=["upload", "clipboard"],

@@ -22,7 +22,10 @@ from nnimg.models.latent_gan import CodeGenerator
 from nnimg.restore import Degraded, GaussianPrior, restore_with_autoencoder, restore_with_generator
 
 RESTORATION_METHODS = ("gan", "latent-gan", "ae", "uniform-ae", "classical")
-RESTORATION_AE_DIM = 10  # the plain and uniform-latent priors share d, so they compare fairly
+# The AE priors' latent size, the same for the plain and the uniform-latent AE so they compare fairly.
+# Denoising wants a richer model (d = 20 keeps strokes the noise does not hide); filling a hole wants a
+# tighter one (d = 10 pulls harder toward a digit): `python -m nnimg.bench restore` measured both.
+RESTORATION_AE_DIM = {"noise": 20, "mask": 10}
 CLASSIFIER_COMMAND = "python train/train_classifier.py"
 DCGAN_COMMAND = "python train/train_dcgan.py --loss {loss}"
 LATENT_GAN_COMMAND = "python train/train_latent_gan.py --model {model}"
@@ -118,7 +121,8 @@ class ModelZoo:
             yield from restore_with_generator(lambda z: autoencoder.decoder(generator(z)), generator.config.noise_dim,
                                               degraded, steps=steps, seed=seed, norm=norm)
         elif method in ("ae", "uniform-ae"):
-            autoencoder = self.autoencoder(RESTORATION_AE_DIM, uniform=method == "uniform-ae")
+            latent_dim = RESTORATION_AE_DIM["noise" if degraded.noise_sigma > 0 else "mask"]
+            autoencoder = self.autoencoder(latent_dim, uniform=method == "uniform-ae")
             yield from restore_with_autoencoder(autoencoder, degraded, steps=steps)
         elif method == "classical":
             restored = self.gaussian_prior.restore(degraded)
