@@ -203,14 +203,19 @@ def latent_correlation(model_name: str):
     """Pearson correlation of the chosen AE's coordinates, and the summaries against d."""
     codes = CORRELATION_CODES.codes(model_name, _autoencoder(model_name)).numpy()
     matrix = np.corrcoef(codes, rowvar=False)
+    return correlation_heatmap(matrix, title=f"Pearson r between coordinates, d = {codes.shape[1]}"), _correlation_curve()
+
+
+@functools.cache
+def _correlation_curve() -> go.Figure:
+    """The three correlation summaries against d for every shipped depth-2 AE (fixed, so built once)."""
     curves = correlation_by_dim({d: CORRELATION_CODES.codes(name, ZOO.autoencoders[name])
                                  for d in AE_LATENT_DIMS if (name := f"ae_d{d}_l2") in ZOO.autoencoders})
     names = {"mean_abs_r_with_diagonal": "mean |r|, diagonal included",
              "mean_abs_r_off_diagonal": "mean |r|, off the diagonal",
              "max_abs_r_off_diagonal": "max |r| off the diagonal"}
-    curve = summary_curves({names[key]: values for key, values in curves.items()},
-                           title="Correlation of latent coordinates against d (8,000 test images)", y_title="|r|")
-    return correlation_heatmap(matrix, title=f"Pearson r between coordinates, d = {codes.shape[1]}"), curve
+    return summary_curves({names[key]: values for key, values in curves.items()},
+                          title="Correlation of latent coordinates against d (8,000 test images)", y_title="|r|")
 
 
 def uniform_report(latent_dim: float):
@@ -380,20 +385,25 @@ def _real_features() -> torch.Tensor:
     return classifier_features(_classifier(), TEST_X)
 
 
+@functools.cache
+def _dcgan_quality(loss: str, count: int) -> tuple:
+    """One table row for the shipped DCGAN of `loss`: fixed noise (seed 0), so computed once."""
+    generator = ZOO.dcgan(loss)
+    noise = torch.randn(count, generator.config.noise_dim, generator=torch.Generator().manual_seed(0))
+    quality = sample_quality(sample_images(generator, noise).unsqueeze(1), _classifier(), _real_features())
+    return (loss, round(quality["inception_score"], 2), round(quality["frechet_distance"], 2),
+            *[f"{share:.0%}" for share in quality["digit_shares"]])
+
+
 def gan_quality(samples_per_loss: float = 1000):
     """Classifier-IS, Fréchet distance and digit shares of fresh samples from each shipped DCGAN."""
     count = _bounded(samples_per_loss, "number of samples", 100, 5000)
     rows = []
     for loss in GENERATOR_LOSSES:
-        try:
-            generator = ZOO.dcgan(loss)
-        except CheckpointError as error:
-            gr.Warning(str(error))
+        if loss in ZOO.errors:
+            gr.Warning(ZOO.errors[loss])
             continue
-        noise = torch.randn(count, generator.config.noise_dim, generator=torch.Generator().manual_seed(0))
-        quality = sample_quality(sample_images(generator, noise).unsqueeze(1), _classifier(), _real_features())
-        rows.append([loss, round(quality["inception_score"], 2), round(quality["frechet_distance"], 2)]
-                    + [f"{share:.0%}" for share in quality["digit_shares"]])
+        rows.append(list(_dcgan_quality(loss, count)))
     return rows
 
 
