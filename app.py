@@ -14,7 +14,7 @@ import torch
 
 from nnimg.checkpoints import (AE_DEFAULT_DEPTH, AE_LATENT_DIMS, AE_UNIFORM_LATENT_DIMS, LATENT_GAN_MODELS,
                                CheckpointError, dcgan_paths, latent_gan_paths)
-from nnimg.data import load_labelled_pool, load_test_split, to_tensor
+from nnimg.data import load_labelled_pool, load_test_split, load_unlabelled_pool, to_tensor
 from nnimg.gan_training import sample_images, train_dcgan
 from nnimg.grids import read_snapshots
 from nnimg.latent import (CodeCache, correlation_by_dim, decode_and_classify, encode, interpolate_codes,
@@ -29,7 +29,7 @@ from nnimg.preprocess import InvalidImageError, read_image_file, to_mnist_digit
 from nnimg.restore import DEGRADATIONS, Degraded, apply_mask, degrade, window_mask
 from nnimg.sampling import generate, label_path, noise, noise_path, sample_digits
 from nnimg.transfer import (balanced_indices, evaluate, nearest_neighbour_accuracy, train_transfer,
-                            transfer_net)
+                            train_with_label_spreading, transfer_net)
 from nnimg.zoo import RESTORATION_METHODS, ModelZoo, read_metrics
 
 CSS = """
@@ -45,11 +45,12 @@ CORRELATION_CODES = CodeCache(TEST_X[CORRELATION_INDICES])
 AE_CHOICES = [(f"d = {d}", f"ae_d{d}_l2") for d in AE_LATENT_DIMS]
 AE_CHOICES += [(f"uniform-latent, d = {d}", f"ae_uniform_d{d}_l2") for d in AE_UNIFORM_LATENT_DIMS]
 POOL_IMAGES, POOL_LABELS = load_labelled_pool()
+UNLABELLED_IMAGES, UNLABELLED_LABELS = load_unlabelled_pool()
 TEST_Y = torch.from_numpy(TEST_LABELS)
 MAX_STEPS, MAX_SAMPLES, MAX_TRANSFER_STEPS, MAX_LIVE_GAN_STEPS, MAX_GAN_SAMPLES = 16, 64, 1000, 1000, 100
 LATENT_GAN_NAMES = {"gan": "plain GAN", "wgan-paper": "WGAN, the paper's settings (clip 0.01)",
                     "wgan": "WGAN (clip 0.12)", "cwgan": "conditional WGAN (clip 0.12)",
-                    "cwgan-gp": "conditional WGAN-GP"}
+                    "cwgan-gp": "conditional WGAN-GP with an auxiliary code classifier"}
 UNCONDITIONAL_GAN, CONDITIONAL_GAN = "wgan", "cwgan-gp"
 DIGIT_CHOICES = ["any"] + [str(digit) for digit in range(10)]
 MAX_RESTORE_STEPS = 1000
@@ -299,13 +300,15 @@ def interpolate_rows(image_a, image_b, model_names: list[str], steps: float):
 
 
 def transfer_train(latent_dim: float, regime: str, label_count: float, hidden: float, steps: float,
-                   progress=gr.Progress()):
-    """Train a small MLP head on the AE's encoder (and on a random encoder) with a few labels;
-    stream progress, then report test accuracy on all 10,000 test digits and a confusion matrix."""
+                   unlabelled_count: float = 10_000, shifts: bool = False, progress=gr.Progress()):
+    """Train a small MLP head on the AE's encoder (and on a random encoder) with a few labels, then
+    optionally self-train on labels spread over unlabelled digits; stream progress, then report
+    test accuracy on all 10,000 test digits and a confusion matrix."""
     latent_dim = _whole_number(latent_dim, "latent size")
     label_count = _bounded(label_count, "number of labels", 10, len(POOL_LABELS))
     hidden = _bounded(hidden, "hidden width", 8, 1024)
     steps = _bounded(steps, "number of steps", 20, MAX_TRANSFER_STEPS)
+    unlabelled_count = _bounded(unlabelled_count, "number of unlabelled digits", 0, len(UNLABELLED_IMAGES))
     if regime not in ("frozen", "fine-tuned"):
         raise gr.Error(f"The encoder is either 'frozen' or 'fine-tuned', not {regime!r}.")
     if label_count % 10:
@@ -313,20 +316,35 @@ def transfer_train(latent_dim: float, regime: str, label_count: float, hidden: f
     autoencoder = _autoencoder(f"ae_d{latent_dim}_l2")
     chosen = balanced_indices(POOL_LABELS, label_count, seed=0)
     images, labels = to_tensor(POOL_IMAGES[chosen]), torch.from_numpy(POOL_LABELS[chosen])
+    unlabelled = to_tensor(UNLABELLED_IMAGES[:unlabelled_count])
+    max_shift, pseudo_steps = 2 if shifts else 0, 2 * steps if unlabelled_count else 0
     rows, confusion = [], None
     runs = (("pretrained encoder", True), ("random encoder", False))
     for run, (name, pretrained) in enumerate(runs):
         net = transfer_net(autoencoder, latent_dim, AE_DEFAULT_DEPTH, pretrained=pretrained,
                            fine_tune=regime == "fine-tuned", hidden=hidden, seed=0)
-        for record in train_transfer(net, images, labels, steps=steps, report_every=max(1, steps // 20)):
-            progress((run + record["step"] / steps) / (len(runs) + 1), desc=f"{name}: step {record['step']}/{steps}")
+        spread_right = None
+        if unlabelled_count:
+            records = train_with_label_spreading(net, images, labels, unlabelled, steps=steps,
+                                                 pseudo_steps=pseudo_steps, max_shift=max_shift,
+                                                 report_every=max(1, steps // 20))
+        else:
+            records = train_transfer(net, images, labels, steps=steps, max_shift=max_shift,
+                                     report_every=max(1, steps // 20))
+        for record in records:
+            if "pseudo_labels" in record:
+                truth = torch.from_numpy(UNLABELLED_LABELS[:unlabelled_count])
+                spread_right = float((record["pseudo_labels"] == truth).float().mean())
+            stage = "self-training on spread labels" if record.get("stage") == "pseudo-labelled" else "labelled digits"
+            progress((run + record["step"] / (steps + pseudo_steps)) / (len(runs) + 1),
+                     desc=f"{name}, {stage}: step {record['step']}/{steps + pseudo_steps}")
         accuracy, counts = evaluate(net, TEST_X, TEST_Y)
-        rows.append([f"{name}, {regime}", accuracy])
+        rows.append([f"{name}, {regime}", round(accuracy, 4), "" if spread_right is None else round(spread_right, 4)])
         confusion = confusion if confusion is not None else counts
     progress(len(runs) / (len(runs) + 1), desc="1-nearest neighbour on pixels")
-    rows.append(["pixels, 1-nearest neighbour", nearest_neighbour_accuracy(images, labels, TEST_X, TEST_Y)])
+    rows.append(["pixels, 1-nearest neighbour", round(nearest_neighbour_accuracy(images, labels, TEST_X, TEST_Y), 4), ""])
     figure = confusion_matrix(confusion, title=f"Pretrained encoder (d = {latent_dim}, {regime}), {label_count} labels")
-    return [[name, round(accuracy, 4)] for name, accuracy in rows], figure
+    return rows, figure
 
 
 # ---- GAN losses tab ---------------------------------------------------------------------------
@@ -793,21 +811,29 @@ def interpolation_tab() -> OnLoad:
 def transfer_tab() -> OnLoad:
     gr.Markdown(f"Classify all 10,000 test digits from a handful of labels. The labels come from a shipped pool "
                 f"of {len(POOL_LABELS)} training digits, balanced over the digits (fixed seed). The MLP head "
-                "trains on the autoencoder's encoder, frozen or fine-tuned (with random 2-pixel shifts), beside the "
-                "same network on a randomly initialised encoder and a nearest-neighbour classifier on pixels.")
+                "trains on the autoencoder's encoder, frozen or fine-tuned, beside the same network on a randomly "
+                "initialised encoder and a nearest-neighbour classifier on pixels.\n\n"
+                "**Label spreading** (self-training): after the labelled steps, the few labels spread over a "
+                "nearest-neighbour graph of the encoder's codes of unlabelled training digits, and the network "
+                "trains twice as many steps more on them. On the autoencoder's codes neighbours mostly share "
+                "their digit, so the spread labels are mostly right; on a random encoder's codes they are not.")
     with gr.Row():
         latent_dim = gr.Dropdown(list(AE_LATENT_DIMS), value=10, label="Latent size d")
         regime = gr.Radio(["frozen", "fine-tuned"], value="fine-tuned", label="Encoder")
         label_count = gr.Slider(10, len(POOL_LABELS), value=100, step=10, label="Labels")
         hidden = gr.Slider(16, 512, value=128, step=16, label="Hidden units of the MLP head")
-        steps = gr.Slider(20, MAX_TRANSFER_STEPS, value=300, step=20, label="Training steps")
+        steps = gr.Slider(20, MAX_TRANSFER_STEPS, value=300, step=20, label="Training steps on the labels")
+    with gr.Row():
+        unlabelled_count = gr.Slider(0, len(UNLABELLED_IMAGES), value=len(UNLABELLED_IMAGES), step=1000,
+                                     label="Unlabelled digits for label spreading (0: off)")
+        shifts = gr.Checkbox(False, label="Random 2-pixel shifts (augmentation)")
     button = gr.Button("Train", variant="primary")
     with gr.Row():
-        accuracies = gr.Dataframe(headers=["model", "test accuracy"], label="Accuracy on the 10,000 test digits",
-                                  interactive=False)
+        accuracies = gr.Dataframe(headers=["model", "test accuracy", "spread labels right"],
+                                  label="Accuracy on the 10,000 test digits", interactive=False)
         confusion = gr.Plot()
-    button.click(transfer_train, [latent_dim, regime, label_count, hidden, steps], [accuracies, confusion],
-                 api_name="transfer_train")
+    button.click(transfer_train, [latent_dim, regime, label_count, hidden, steps, unlabelled_count, shifts],
+                 [accuracies, confusion], api_name="transfer_train")
     return []
 
 

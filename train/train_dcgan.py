@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nnimg.checkpoints import load_training_state, save_model, save_training_state  # noqa: E402
 from nnimg.data import load_train_split, to_tensor  # noqa: E402
-from nnimg.gan_training import sample_images, train_dcgan  # noqa: E402
+from nnimg.gan_training import generator_average, sample_images, train_dcgan  # noqa: E402
 from nnimg.grids import read_snapshots, write_snapshots  # noqa: E402
 from nnimg.losses import GENERATOR_LOSSES  # noqa: E402
 from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator  # noqa: E402
@@ -47,7 +47,9 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None
     betas = (0.5, 0.999)
     g_optimizer = torch.optim.Adam(generator.parameters(), lr=args.lr, betas=betas)
     d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=args.lr, betas=betas)
-    modules = {"generator": generator, "discriminator": discriminator}
+    ema = generator_average(generator, args.ema) if args.ema else None
+    shipped = generator if ema is None else ema.module  # the generator that is sampled and saved
+    modules = {"generator": generator, "discriminator": discriminator, **({"ema": ema} if ema else {})}
     optimizers = {"g_optimizer": g_optimizer, "d_optimizer": d_optimizer}
     steps_per_epoch = args.steps or len(images) // args.batch_size
     total_steps = args.epochs * steps_per_epoch
@@ -55,7 +57,7 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None
     samples_path = out / f"{name}_samples.png"
     noise = fixed_noise(config.noise_dim)
     progress = {"records": [], "wall_seconds": 0.0, "step": 0}
-    snapshots = [sample_images(generator, noise).numpy()]
+    snapshots = [sample_images(shipped, noise).numpy()]
     if resume_path.exists() and not args.force:
         progress = load_training_state(resume_path, modules=modules, optimizers=optimizers)
         snapshots = [grid for grid in read_snapshots(samples_path)]
@@ -64,7 +66,7 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None
     for event in train_dcgan(generator, discriminator, g_optimizer, d_optimizer, images, loss=loss, steps=total_steps,
                              batch_size=args.batch_size, d_steps=args.d_steps, seed=args.seed,
                              start_step=progress["step"], record_every=10, snapshot_every=steps_per_epoch,
-                             fixed_noise=noise):
+                             fixed_noise=noise, ema=ema):
         samples = event.pop("samples", None)
         progress["records"].append(event)
         progress["step"] = event["step"]
@@ -76,12 +78,12 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None
             print(f"{name} epoch {event['step'] // steps_per_epoch}/{args.epochs}: D loss {event['d_loss']:.3f}, "
                   f"G loss {event['g_loss']:.3f}, D(x) {event['d_real']:.2f}, D(G(z)) {event['d_fake']:.2f}, "
                   f"|grad G| {event['g_grad_norm']:.3g}", flush=True)
-    save_model(out / f"{name}.safetensors", generator.cpu())
+    save_model(out / f"{name}.safetensors", shipped.cpu())
     wall = time.perf_counter() - started
     records = {"name": name, "loss": loss, "config": config.to_dict(), "steps_per_epoch": steps_per_epoch,
                "records": progress["records"], "wall_seconds": wall,
                "train_images_per_second": total_steps * args.batch_size / wall,
-               "recipe": {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "d_steps", "width", "seed")},
+               "recipe": {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "d_steps", "width", "ema", "seed")},
                "fixed_noise_seed": FIXED_NOISE_SEED, "device": str(device), "torch_threads": torch.get_num_threads()}
     (out / f"{name}.json").write_text(json.dumps(records) + "\n")
     resume_path.unlink()
@@ -96,6 +98,8 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--d-steps", type=int, default=3, help="discriminator steps per generator step")
     parser.add_argument("--width", type=int, default=64)
+    parser.add_argument("--ema", type=float, default=0.999,
+                        help="decay of the moving average of G's weights that ships (0: ship G itself)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=None, help="generator steps per epoch (dry runs)")
     parser.add_argument("--device", default="auto")

@@ -3,7 +3,8 @@ checkpoints/latent_<model>.safetensors (the code generator), .json (curves, digi
 _samples.png (decoded samples of 64 fixed noise vectors along training).
 
 Models: gan (plain, BCE), wgan-paper (clip 0.01, batch 64, lr 5e-5), wgan (clip 0.12, batch 256,
-lr 5e-4), cwgan (conditional, as wgan), cwgan-gp (conditional, gradient penalty).
+lr 5e-4), cwgan (conditional, as wgan), cwgan-gp (conditional, gradient penalty and an
+auxiliary code classifier in G's loss, as in AC-GAN).
 
     python train/train_latent_gan.py --model all
     python train/train_latent_gan.py --model cwgan --epochs 1 --steps 5 --out /tmp/ckpt   # a dry run
@@ -27,8 +28,8 @@ from nnimg.gan_training import train_latent_gan  # noqa: E402
 from nnimg.grids import write_snapshots  # noqa: E402
 from nnimg.latent import decode, encode  # noqa: E402
 from nnimg.metrics import classifier_features, sample_quality  # noqa: E402
-from nnimg.models.latent_gan import CodeCritic, CodeGenerator, LatentGANConfig  # noqa: E402
-from nnimg.training import pick_device, predict_logits  # noqa: E402
+from nnimg.models.latent_gan import CodeClassifier, CodeCritic, CodeGenerator, LatentGANConfig  # noqa: E402
+from nnimg.training import pick_device, predict_logits, train_classifier  # noqa: E402
 
 PRESETS = {
     "gan": {"objective": "gan", "conditional": False, "batch_size": 256, "lr": 2e-4, "critic_steps": 1,
@@ -40,7 +41,7 @@ PRESETS = {
     "cwgan": {"objective": "wgan-clip", "conditional": True, "batch_size": 256, "lr": 5e-4, "critic_steps": 5,
               "clip": 0.12, "optimizer": "rmsprop"},
     "cwgan-gp": {"objective": "wgan-gp", "conditional": True, "batch_size": 256, "lr": 1e-4, "critic_steps": 5,
-                 "optimizer": "adam-gp"},
+                 "optimizer": "adam-gp", "classifier_weight": 1.0},
 }
 SNAPSHOTS = 8
 FIXED_NOISE_SEED = 1234
@@ -50,6 +51,18 @@ def _optimizer(kind: str, parameters, lr: float) -> torch.optim.Optimizer:
     if kind == "rmsprop":
         return torch.optim.RMSprop(parameters, lr=lr)
     return torch.optim.Adam(parameters, lr=lr, betas=(0.5, 0.9) if kind == "adam-gp" else (0.5, 0.999))
+
+
+def train_code_classifier(codes: torch.Tensor, labels: torch.Tensor, test_codes: torch.Tensor,
+                          test_labels: torch.Tensor, *, seed: int) -> tuple[CodeClassifier, float]:
+    """The auxiliary digit classifier on standardised training codes, and its test accuracy."""
+    torch.manual_seed(seed)
+    classifier = CodeClassifier(codes.shape[1])
+    optimizer = torch.optim.AdamW(classifier.parameters(), weight_decay=1e-4)
+    list(train_classifier(classifier, optimizer, codes, labels, steps=3000, batch_size=256, peak_lr=3e-3, seed=seed,
+                          report_every=3000))
+    accuracy = (predict_logits(classifier, test_codes).argmax(1) == test_labels).float().mean().item()
+    return classifier.eval().requires_grad_(False), accuracy
 
 
 def train_one(args: argparse.Namespace, model: str, codes: torch.Tensor, labels: torch.Tensor, autoencoder,
@@ -64,6 +77,13 @@ def train_one(args: argparse.Namespace, model: str, codes: torch.Tensor, labels:
     g_optimizer = _optimizer(preset["optimizer"], generator.parameters(), preset["lr"])
     c_optimizer = _optimizer(preset["optimizer"], critic.parameters(), preset["lr"])
     standardised = (codes - mean) / std
+    code_classifier, code_classifier_accuracy = None, None
+    if preset.get("classifier_weight"):
+        test_images, test_labels = load_test_split()
+        test_codes = (encode(autoencoder, to_tensor(test_images)) - mean) / std
+        code_classifier, code_classifier_accuracy = train_code_classifier(
+            standardised, labels, test_codes, torch.from_numpy(test_labels), seed=args.seed)
+        print(f"latent_{model}: auxiliary code classifier, test accuracy {code_classifier_accuracy:.4f}")
     steps_per_epoch = args.steps or len(codes) // (preset["batch_size"] * preset["critic_steps"])
     total = args.epochs * steps_per_epoch
     snapshot_every = max(10, total // SNAPSHOTS // 10 * 10)  # a multiple of the records' 10 steps
@@ -79,7 +99,9 @@ def train_one(args: argparse.Namespace, model: str, codes: torch.Tensor, labels:
     snapshots, records, started = [decoded_samples().numpy()], [], time.perf_counter()
     for event in train_latent_gan(generator, critic, g_optimizer, c_optimizer, standardised, labels,
                                   objective=preset["objective"], steps=total, batch_size=preset["batch_size"],
-                                  critic_steps=preset["critic_steps"], clip=preset.get("clip", 0.01), seed=args.seed,
+                                  critic_steps=preset["critic_steps"], clip=preset.get("clip", 0.01),
+                                  code_classifier=code_classifier,
+                                  classifier_weight=preset.get("classifier_weight", 0.0), seed=args.seed,
                                   record_every=10):
         records.append(event)
         if event["step"] % snapshot_every == 0 or event["step"] == total:
@@ -105,7 +127,8 @@ def train_one(args: argparse.Namespace, model: str, codes: torch.Tensor, labels:
     metrics = {"name": f"latent_{model}", "config": config.to_dict(), "preset": preset, "epochs": args.epochs,
                "steps_per_epoch": steps_per_epoch, "records": records, "snapshot_steps":
                [0] + [r["step"] for r in records if r["step"] % snapshot_every == 0 or r["step"] == total],
-               "wall_seconds": wall, "quality_10000_samples": summary}
+               "wall_seconds": wall, "quality_10000_samples": summary,
+               "code_classifier_test_accuracy": code_classifier_accuracy}
     (args.out / f"latent_{model}.json").write_text(json.dumps(metrics) + "\n")
     print(f"latent_{model}: {wall:.0f} s, IS {summary['inception_score']:.2f}, Fréchet "
           f"{summary['frechet_distance']:.2f}, shares {[round(s, 2) for s in summary['digit_shares']]}"

@@ -71,3 +71,16 @@ class CodeCritic(nn.Module):
 
     def forward(self, codes: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.net(_with_label(codes, labels, self.config.conditional)).squeeze(1)  # (B,)
+
+
+class CodeClassifier(nn.Module):
+    """Standardised codes (B, code_dim) -> digit logits (B, 10): the auxiliary classifier that
+    steers a conditional generator toward codes of the asked digit (used in training only)."""
+
+    def __init__(self, code_dim: int, hidden: int = 256):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(code_dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                                 nn.Linear(hidden, 10))
+
+    def forward(self, codes: torch.Tensor) -> torch.Tensor:
+        return self.net(codes)
