@@ -335,7 +335,8 @@ def transfer_train(latent_dim: float, regime: str, label_count: float, hidden: f
             if "pseudo_labels" in record:
                 truth = torch.from_numpy(UNLABELLED_LABELS[:unlabelled_count])
                 spread_right = float((record["pseudo_labels"] == truth).float().mean())
-            stage = "self-training on spread labels" if record.get("stage") == "pseudo-labelled" else "labelled digits"
+            stage = {"spread": f"labels spread over {unlabelled_count} codes",
+                     "pseudo-labelled": "self-training on spread labels"}.get(record.get("stage"), "labelled digits")
             progress((run + record["step"] / (steps + pseudo_steps)) / (len(runs) + 1),
                      desc=f"{name}, {stage}: step {record['step']}/{steps + pseudo_steps}")
         accuracy, counts = evaluate(net, TEST_X, TEST_Y)
@@ -926,9 +927,10 @@ def sampling_tab() -> OnLoad:
 
 def restoration_tab() -> OnLoad:
     gr.Markdown("Restore a damaged digit with a generative prior: search a GAN's noise for an image that "
-                "matches what is left (known pixels are kept), or move the image itself toward what an "
-                "autoencoder reproduces (MAP; the AEs with d = 20 for noise, d = 10 for masks); beside a Gaussian "
-                "model of digits (Wiener filter, conditional mean).")
+                "matches what is left (16 random starts, averaged by how well each fits; known pixels are kept), "
+                "or move the image itself toward what an autoencoder reproduces (MAP from the Gaussian fill; the "
+                "AEs with d = 20 for noise, d = 10 for masks); beside a Gaussian model of digits (Wiener filter, "
+                "conditional mean).")
     with gr.Row():
         with gr.Column(scale=1):
             image = _digit_image("Digit (upload, paste)", type="filepath", sources=["upload", "clipboard"],

@@ -76,14 +76,17 @@ def restore_with_generator(
     norm: str = "l2",
     lr: float = 0.05,
     z_penalty: float = 0.0,
+    temperature: float = 0.0,
     seed: int = 0,
     report_every: int = 25,
 ) -> Iterator[dict]:
     """Find z so that generate(z) matches the observation (model inversion when nothing is
     degraded); every image gets `restarts` random starts, all optimised in one batch.
 
-    Yields {"step", "loss", "estimate"} every `report_every` steps, then a last event with
-    "restored": the best restart's generate(z), known pixels kept for masks.
+    Yields {"step", "loss", "estimate"} (the best restart's generate(z)) every `report_every`
+    steps, then a last event with "restored", known pixels kept for masks: the best restart, or
+    with `temperature` > 0 the restarts averaged with weights exp(-loss / temperature), a posterior
+    mean over the fits found, which trades a little sharpness for a lower expected error.
     """
     count = len(degraded.observed)
     z = torch.randn(count * restarts, noise_dim, generator=torch.Generator().manual_seed(seed)).requires_grad_()
@@ -101,7 +104,11 @@ def restore_with_generator(
             event = {"step": step, "loss": float(losses.detach().view(count, restarts).min(1).values.mean()),
                      "estimate": images.detach()[best]}
             if step == steps:
-                event["restored"] = keep_known(event["estimate"], degraded).clamp(0, 1)
+                fit = event["estimate"]
+                if temperature > 0:
+                    weights = torch.softmax(-losses.detach().view(count, restarts) / temperature, dim=1)
+                    fit = (weights[..., None, None, None] * images.detach().view(count, restarts, *images.shape[1:])).sum(1)
+                event["restored"] = keep_known(fit, degraded).clamp(0, 1)
             yield event
 
 
@@ -112,19 +119,22 @@ def restore_with_autoencoder(
     steps: int = 300,
     temperature: float = 0.05,
     lr: float = 0.2,
+    start: torch.Tensor | None = None,
     report_every: int = 25,
 ) -> Iterator[dict]:
     """MAP restoration with P(I) ~ exp(-||AE(I) - I||^2 / T): optimise the image itself.
 
     Noise: minimise ||I - I_c||^2 / (2 sigma^2) + ||AE(I) - I||^2 / T. Masks: the known pixels
-    are fixed and only the unknown ones move, under ||AE(I) - I||^2 / T.
+    are fixed and only the unknown ones move, under ||AE(I) - I||^2 / T, starting from `start`
+    (a first guess of the unknown pixels, such as the Gaussian conditional mean; default grey 0.2).
     Yields {"step", "loss", "estimate"}, the last event with "restored". Only the image is
     optimised; freeze the autoencoder (requires_grad_(False)) to spare its gradients.
     """
     autoencoder.eval()
-    start = degraded.observed.clamp(0, 1)
-    if degraded.noise_sigma == 0:
-        start = keep_known(torch.full_like(start, 0.2), degraded)
+    if degraded.noise_sigma > 0:
+        start = degraded.observed.clamp(0, 1)
+    else:
+        start = keep_known(torch.full_like(degraded.observed, 0.2) if start is None else start, degraded)
     logits = torch.logit(start.clamp(0.02, 0.98)).requires_grad_()  # the image as sigmoid(logits), in (0, 1)
     optimizer = torch.optim.Adam([logits], lr=lr)
     for step in range(1, steps + 1):

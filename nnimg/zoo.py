@@ -26,6 +26,10 @@ RESTORATION_METHODS = ("gan", "latent-gan", "ae", "uniform-ae", "classical")
 # Denoising wants a richer model (d = 20 keeps strokes the noise does not hide); filling a hole wants a
 # tighter one (d = 10 pulls harder toward a digit): `python -m nnimg.bench restore` measured both.
 RESTORATION_AE_DIM = {"noise": 20, "mask": 10}
+# The GAN priors try several random starts per image (Adam, lr 0.1) and average them, weighted by
+# exp(-loss / 0.001), a posterior mean over the fits found (BENCHMARKS.md, restoration). The latent
+# WGAN's generator is small enough to afford 16 starts; the DCGAN's, ten times dearer, gets 4.
+GAN_RESTARTS, GAN_TEMPERATURE, GAN_LR = {"gan": 4, "latent-gan": 16}, 1e-3, 0.1
 CLASSIFIER_COMMAND = "python train/train_classifier.py"
 DCGAN_COMMAND = "python train/train_dcgan.py --loss {loss}"
 LATENT_GAN_COMMAND = "python train/train_latent_gan.py --model {model}"
@@ -114,16 +118,19 @@ class ModelZoo:
         """Restore with one of RESTORATION_METHODS; yields progress events, the last with "restored"."""
         if method == "gan":
             generator = self.dcgan("non-saturating")
-            yield from restore_with_generator(generator, generator.config.noise_dim, degraded, steps=steps,
-                                              seed=seed, norm=norm)
+            yield from restore_with_generator(generator, generator.config.noise_dim, degraded, steps=steps, seed=seed,
+                                              norm=norm, restarts=GAN_RESTARTS[method], temperature=GAN_TEMPERATURE,
+                                              lr=GAN_LR)
         elif method == "latent-gan":
             generator, autoencoder = self.latent_gan("wgan")
             yield from restore_with_generator(lambda z: autoencoder.decoder(generator(z)), generator.config.noise_dim,
-                                              degraded, steps=steps, seed=seed, norm=norm)
+                                              degraded, steps=steps, seed=seed, norm=norm, restarts=GAN_RESTARTS[method],
+                                              temperature=GAN_TEMPERATURE, lr=GAN_LR)
         elif method in ("ae", "uniform-ae"):
-            latent_dim = RESTORATION_AE_DIM["noise" if degraded.noise_sigma > 0 else "mask"]
-            autoencoder = self.autoencoder(latent_dim, uniform=method == "uniform-ae")
-            yield from restore_with_autoencoder(autoencoder, degraded, steps=steps)
+            masked = degraded.noise_sigma == 0
+            autoencoder = self.autoencoder(RESTORATION_AE_DIM["mask" if masked else "noise"], uniform=method == "uniform-ae")
+            start = self.gaussian_prior.conditional_mean(degraded) if masked else None
+            yield from restore_with_autoencoder(autoencoder, degraded, steps=steps, start=start)
         elif method == "classical":
             restored = self.gaussian_prior.restore(degraded)
             yield {"step": steps, "loss": float("nan"), "estimate": restored, "restored": restored}

@@ -68,6 +68,30 @@ def test_generator_restoration_keeps_known_pixels(digits):
     assert torch.equal(restored * holed.known, digits[:3] * holed.known)
 
 
+def test_averaged_restarts_weigh_the_better_fits():
+    """Two restarts, one drawing the target and one far from it: a cold average is the good fit,
+    a hot one the plain mean of the two."""
+    target = torch.full((1, 1, 28, 28), 0.8)
+    fits = torch.cat([target, torch.full_like(target, 0.2)])
+    generate = lambda z: fits + 0 * z.sum()  # noqa: E731  (restart 0 draws the target, restart 1 grey 0.2)
+    observed = apply_mask(target, window_mask(10))  # the centre pixel (14, 14) is unknown
+
+    def centre(temperature: float) -> float:
+        events = restore_with_generator(generate, 2, observed, steps=1, restarts=2, temperature=temperature)
+        return list(events)[-1]["restored"][0, 0, 14, 14].item()
+
+    assert centre(0.0) == pytest.approx(0.8) and centre(1e-3) == pytest.approx(0.8, abs=1e-4)
+    assert centre(1e3) == pytest.approx(0.5, abs=1e-3)
+
+
+def test_autoencoder_prior_starts_from_the_given_guess(digits):
+    autoencoder = Autoencoder(AutoencoderConfig(latent_dim=4, depth=1, hidden=16))
+    holed = degrade(digits[:2], "window-8", seed=0)
+    first = next(restore_with_autoencoder(autoencoder, holed, steps=1, lr=1e-9, start=digits[:2], report_every=1))
+    unknown = holed.known == 0
+    assert torch.allclose(first["estimate"][unknown], digits[:2].clamp(0.02, 0.98)[unknown], atol=1e-3)
+
+
 def test_autoencoder_prior_moves_only_unknown_pixels(digits):
     torch.manual_seed(0)
     autoencoder = Autoencoder(AutoencoderConfig(latent_dim=4, depth=1, hidden=16))
