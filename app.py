@@ -910,7 +910,7 @@ def sampling_tab() -> OnLoad:
     with gr.Row():
         model = gr.Dropdown([(name, key) for key, name in LATENT_GAN_NAMES.items()], value=UNCONDITIONAL_GAN,
                             label="Model")
-        snapshot = gr.Slider(-1, 8, value=-1, step=1, label="Snapshot along training (-1: the end)")
+        snapshot = gr.Slider(-1, 9, value=-1, step=1, label="Snapshot along training (-1: the end)")
     with gr.Row():
         curves = gr.Plot()
         with gr.Column():

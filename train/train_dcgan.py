@@ -93,7 +93,7 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--loss", choices=GENERATOR_LOSSES + ("all",), required=True)
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--d-steps", type=int, default=3, help="discriminator steps per generator step")
