@@ -34,6 +34,7 @@ from nnimg.zoo import RESTORATION_METHODS, ModelZoo, read_metrics
 
 CSS = """
 .pixelated img { image-rendering: pixelated; width: 100% !important; height: 100% !important; object-fit: contain; }
+.pixelated .image-container { padding-top: 2.2em; box-sizing: border-box; }  /* room for the floating label */
 """
 TEST_IMAGES, TEST_LABELS = load_test_split()
 ZOO = ModelZoo()

@@ -137,8 +137,9 @@ def train_latent_gan(
     objective: "gan" (BCE critic, non-saturating G), "wgan-clip" (weight clipping at `clip`) or
     "wgan-gp" (gradient penalty). For a conditional G, a frozen `code_classifier` (standardised
     codes -> digit logits) adds `classifier_weight` times its cross-entropy on G's codes against the
-    asked digits to G's loss (the auxiliary classifier of AC-GAN). Yields every `record_every` generator steps the means of the
-    critic's and G's losses and of the Wasserstein estimate E[c(real)] - E[c(fake)].
+    asked digits to G's loss (the auxiliary classifier of AC-GAN). Yields every `record_every`
+    generator steps the means of the critic's and G's losses (G's with the auxiliary term) and of
+    the Wasserstein estimate E[c(real)] - E[c(fake)].
     """
     if objective not in LATENT_OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}; choose one of {', '.join(LATENT_OBJECTIVES)}")

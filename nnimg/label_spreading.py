@@ -43,5 +43,6 @@ def spread_labels(codes: torch.Tensor, labelled: torch.Tensor, labels: torch.Ten
     known[labelled, labels] = 1.0
     scores = known.clone()
     for _ in range(iterations):
-        scores = alpha * inverse_sqrt_degree * torch.sparse.mm(graph, inverse_sqrt_degree * scores) + (1 - alpha) * known
+        spread = inverse_sqrt_degree * torch.sparse.mm(graph, inverse_sqrt_degree * scores)
+        scores = alpha * spread + (1 - alpha) * known
     return scores

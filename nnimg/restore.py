@@ -107,7 +107,8 @@ def restore_with_generator(
                 fit = event["estimate"]
                 if temperature > 0:
                     weights = torch.softmax(-losses.detach().view(count, restarts) / temperature, dim=1)
-                    fit = (weights[..., None, None, None] * images.detach().view(count, restarts, *images.shape[1:])).sum(1)
+                    fits = images.detach().view(count, restarts, *images.shape[1:])
+                    fit = (weights[..., None, None, None] * fits).sum(1)
                 event["restored"] = keep_known(fit, degraded).clamp(0, 1)
             yield event
 

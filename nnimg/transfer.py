@@ -72,7 +72,8 @@ def train_transfer(net: TransferNet, images: torch.Tensor, labels: torch.Tensor,
 
 
 @torch.inference_mode()
-def pseudo_labels(net: TransferNet, images: torch.Tensor, labels: torch.Tensor, unlabelled: torch.Tensor) -> torch.Tensor:
+def pseudo_labels(net: TransferNet, images: torch.Tensor, labels: torch.Tensor,
+                  unlabelled: torch.Tensor) -> torch.Tensor:
     """Labels for `unlabelled`, spread from the labelled `images` over the net's encoder codes."""
     net.eval()
     codes = torch.cat([net.encoder(batch) for batch in torch.cat([unlabelled, images]).split(2000)])

@@ -124,11 +124,12 @@ class ModelZoo:
         elif method == "latent-gan":
             generator, autoencoder = self.latent_gan("wgan")
             yield from restore_with_generator(lambda z: autoencoder.decoder(generator(z)), generator.config.noise_dim,
-                                              degraded, steps=steps, seed=seed, norm=norm, restarts=GAN_RESTARTS[method],
-                                              temperature=GAN_TEMPERATURE, lr=GAN_LR)
+                                              degraded, steps=steps, seed=seed, norm=norm,
+                                              restarts=GAN_RESTARTS[method], temperature=GAN_TEMPERATURE, lr=GAN_LR)
         elif method in ("ae", "uniform-ae"):
             masked = degraded.noise_sigma == 0
-            autoencoder = self.autoencoder(RESTORATION_AE_DIM["mask" if masked else "noise"], uniform=method == "uniform-ae")
+            latent_dim = RESTORATION_AE_DIM["mask" if masked else "noise"]
+            autoencoder = self.autoencoder(latent_dim, uniform=method == "uniform-ae")
             start = self.gaussian_prior.conditional_mean(degraded) if masked else None
             yield from restore_with_autoencoder(autoencoder, degraded, steps=steps, start=start)
         elif method == "classical":
