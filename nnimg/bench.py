@@ -1,4 +1,4 @@
-"""Measured figures: `python -m nnimg.bench {ae,classifier,transfer,gan,wgan,restore}`."""
+"""Measured figures: `python -m nnimg.bench {ae,classifier,transfer,gan,wgan,restore,restore-speed}`."""
 
 from __future__ import annotations
 
@@ -197,14 +197,21 @@ def bench_restore(count: int = 200, steps: int = 300) -> None:
             seconds = time.perf_counter() - started
             print(f"{'':<11} {method:<11} {psnr(restored, clean).mean():>8.2f} {ssim(restored, clean).mean():>6.3f} "
                   f"{accuracy(restored):>10.1%} {seconds:>8.1f}", flush=True)
-    one = degrade(clean[:1], "window-10", seed=0)
+    bench_restore_speed(steps=steps, zoo=zoo)
+
+
+def bench_restore_speed(steps: int = 300, zoo: ModelZoo | None = None) -> None:
+    """Seconds to restore one digit (10x10 window) with each method: the app's interactive case."""
+    zoo = zoo or ModelZoo()
+    one = degrade(to_tensor(load_test_split()[0][:1]), "window-10", seed=0)
+    print(f"torch threads: {torch.get_num_threads()}")
     for method in RESTORATION_METHODS:
         seconds = _median_seconds(lambda: list(zoo.restore(method, one, steps=steps, seed=0)), repeats=3)
         print(f"one image, {steps} steps, {method}: {seconds:.2f} s")
 
 
 BENCHMARKS = {"ae": bench_autoencoders, "classifier": bench_classifier, "transfer": bench_transfer,
-              "gan": bench_gan, "wgan": bench_wgan, "restore": bench_restore}
+              "gan": bench_gan, "wgan": bench_wgan, "restore": bench_restore, "restore-speed": bench_restore_speed}
 
 
 def main() -> None:
