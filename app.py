@@ -934,9 +934,13 @@ def restoration_tab() -> OnLoad:
                 "conditional mean).")
     with gr.Row():
         with gr.Column(scale=1):
-            image = _digit_image("Digit (upload, paste)", type="filepath", sources=["upload", "clipboard"],
+            image = _digit_image("Digit (upload, paste, or pick / draw below)", type="filepath", sources=["upload", "clipboard"],
                                  value=TEST_IMAGES[GRID_INDICES[9]])
             index = gr.Number(label="Or a test index (0-9999)", value=GRID_INDICES[9], precision=0)
+            with gr.Accordion("Or draw a digit", open=False):
+                sketch = gr.Sketchpad(label="Draw", type="numpy", canvas_size=(280, 280),
+                                      brush=gr.Brush(colors=["#000000"], default_size=18, color_mode="fixed"))
+                use_drawing_button = gr.Button("Use drawing")
         with gr.Column(scale=2):
             degradation = gr.Radio(list(DEGRADATIONS + CUSTOM_DEGRADATIONS), value="window-10", label="Degradation")
             with gr.Row():
@@ -977,6 +981,7 @@ def restoration_tab() -> OnLoad:
         single_summary = gr.Markdown()
 
     index.change(test_digit, index, image, api_name="restoration_test_digit")
+    use_drawing_button.click(use_drawing, sketch, image, api_name="restoration_use_drawing")
     image.change(mask_canvas, image, editor, api_name="mask_canvas", preprocess=False)
     compare_inputs = [image, degradation, methods, steps, seed, window_size, window_top, window_left, editor]
     button.click(restore_compare, compare_inputs, [rows, slider, table, status, live], api_name="restore_compare",

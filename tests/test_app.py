@@ -199,3 +199,16 @@ def test_restore_compare_with_a_painted_mask(client, test_digit_png, tmp_path):
     with pytest.raises(gradio_client.exceptions.AppError, match="Paint over"):
         client.predict(gradio_client.handle_file(str(test_digit_png)), "painted mask", ["classical"], 10, 0, 10, 9, 9,
                        None, api_name="/restore_compare")
+
+
+def test_a_drawn_digit_feeds_the_restoration_tab(client, tmp_path):
+    drawing = np.full((280, 280, 4), 255, dtype=np.uint8)
+    drawing[60:220, 130:150, :3] = 0  # a black vertical stroke on white: a "1"
+    Image.fromarray(drawing).save(tmp_path / "drawing.png")
+    sketch = {"background": None, "layers": [], "composite": gradio_client.handle_file(str(tmp_path / "drawing.png")),
+              "id": None}
+    digit = np.array(Image.open(client.predict(sketch, api_name="/restoration_use_drawing")))
+    assert digit.shape == (28, 28) and digit[14, 14] > 128 and digit[2, 2] == 0
+    empty = {"background": None, "layers": [], "composite": None, "id": None}
+    with pytest.raises(gradio_client.exceptions.AppError, match="No image was given"):
+        client.predict(empty, api_name="/restoration_use_drawing")
