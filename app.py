@@ -344,7 +344,8 @@ def transfer_train(latent_dim: float, regime: str, label_count: float, hidden: f
         rows.append([f"{name}, {regime}", round(accuracy, 4), "" if spread_right is None else round(spread_right, 4)])
         confusion = confusion if confusion is not None else counts
     progress(len(runs) / (len(runs) + 1), desc="1-nearest neighbour on pixels")
-    rows.append(["pixels, 1-nearest neighbour", round(nearest_neighbour_accuracy(images, labels, TEST_X, TEST_Y), 4), ""])
+    pixels = nearest_neighbour_accuracy(images, labels, TEST_X, TEST_Y)
+    rows.append(["pixels, 1-nearest neighbour", round(pixels, 4), ""])
     figure = confusion_matrix(confusion, title=f"Pretrained encoder (d = {latent_dim}, {regime}), {label_count} labels")
     return rows, figure
 
@@ -934,8 +935,8 @@ def restoration_tab() -> OnLoad:
                 "conditional mean).")
     with gr.Row():
         with gr.Column(scale=1):
-            image = _digit_image("Digit (upload, paste, or pick / draw below)", type="filepath", sources=["upload", "clipboard"],
-                                 value=TEST_IMAGES[GRID_INDICES[9]])
+            image = _digit_image("Digit (upload, paste, or pick / draw below)", type="filepath",
+                                 sources=["upload", "clipboard"], value=TEST_IMAGES[GRID_INDICES[9]])
             index = gr.Number(label="Or a test index (0-9999)", value=GRID_INDICES[9], precision=0)
             with gr.Accordion("Or draw a digit", open=False):
                 sketch = gr.Sketchpad(label="Draw", type="numpy", canvas_size=(280, 280),
