@@ -64,7 +64,8 @@ def test_auxiliary_classifier_pulls_codes_toward_the_asked_digit():
         generator.eval()
         asked = torch.arange(200) % 10
         with torch.no_grad():
-            return (classifier(generator.standardised(torch.randn(200, 3), asked)).argmax(1) == asked).float().mean().item()
+            predicted = classifier(generator.standardised(torch.randn(200, 3), asked)).argmax(1)
+        return (predicted == asked).float().mean().item()
 
     assert agreement_after(5.0) > agreement_after(0.0) + 0.2
 

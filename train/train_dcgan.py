@@ -83,7 +83,8 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None
     records = {"name": name, "loss": loss, "config": config.to_dict(), "steps_per_epoch": steps_per_epoch,
                "records": progress["records"], "wall_seconds": wall,
                "train_images_per_second": total_steps * args.batch_size / wall,
-               "recipe": {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "d_steps", "width", "ema", "seed")},
+               "recipe": {k: getattr(args, k)
+                          for k in ("epochs", "batch_size", "lr", "d_steps", "width", "ema", "seed")},
                "fixed_noise_seed": FIXED_NOISE_SEED, "device": str(device), "torch_threads": torch.get_num_threads()}
     (out / f"{name}.json").write_text(json.dumps(records) + "\n")
     resume_path.unlink()
