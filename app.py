@@ -683,6 +683,14 @@ def _image_output(label: str, **kwargs) -> gr.Image:
     return gr.Image(label=label, format="png", interactive=False, elem_classes="pixelated", **kwargs)
 
 
+def _drawing_input(title: str) -> tuple[gr.Sketchpad, gr.Button]:
+    """A folded canvas to draw a digit on, and the button that sends the drawing on."""
+    with gr.Accordion(title, open=False):
+        sketch = gr.Sketchpad(label="Draw", type="numpy", canvas_size=(280, 280),
+                              brush=gr.Brush(colors=["#000000"], default_size=18, color_mode="fixed"))
+        return sketch, gr.Button("Use drawing")
+
+
 OnLoad = list[tuple]  # (handler, inputs, outputs) to run when the page opens
 
 
@@ -697,10 +705,7 @@ def reconstruction_tab() -> OnLoad:
                     random_button = gr.Button("Random digit")
                 gr.Examples([[i] for i in GRID_INDICES], inputs=index, label="One of each digit",
                             example_labels=[f"a {digit}" for digit in range(10)])
-            with gr.Accordion("Draw a digit", open=False):
-                sketch = gr.Sketchpad(label="Draw", type="numpy", canvas_size=(280, 280),
-                                      brush=gr.Brush(colors=["#000000"], default_size=18, color_mode="fixed"))
-                use_drawing_button = gr.Button("Use drawing")
+            sketch, use_drawing_button = _drawing_input("Draw a digit")
         with gr.Column(scale=1):
             with gr.Row():
                 depth = gr.Radio([1, 2, 3], value=AE_DEFAULT_DEPTH, label="Conv layers (depth)")
@@ -938,10 +943,7 @@ def restoration_tab() -> OnLoad:
             image = _digit_image("Digit (upload, paste, or pick / draw below)", type="filepath",
                                  sources=["upload", "clipboard"], value=TEST_IMAGES[GRID_INDICES[9]])
             index = gr.Number(label="Or a test index (0-9999)", value=GRID_INDICES[9], precision=0)
-            with gr.Accordion("Or draw a digit", open=False):
-                sketch = gr.Sketchpad(label="Draw", type="numpy", canvas_size=(280, 280),
-                                      brush=gr.Brush(colors=["#000000"], default_size=18, color_mode="fixed"))
-                use_drawing_button = gr.Button("Use drawing")
+            sketch, use_drawing_button = _drawing_input("Or draw a digit")
         with gr.Column(scale=2):
             degradation = gr.Radio(list(DEGRADATIONS + CUSTOM_DEGRADATIONS), value="window-10", label="Degradation")
             with gr.Row():

@@ -13,7 +13,8 @@ from nnimg.models.autoencoder import Autoencoder
 
 @torch.inference_mode()
 def encode(model: Autoencoder, images: torch.Tensor, *, batch_size: int = 2000) -> torch.Tensor:
-    """(N, 1, 28, 28) images in [0, 1] -> (N, d) codes."""
+    """(N, 1, 28, 28) images in [0, 1] -> (N, d) codes of `model.encoder` (an AE's, or a
+    TransferNet's), in eval mode."""
     model.eval()
     return torch.cat([model.encoder(batch) for batch in images.split(batch_size)])
 

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from nnimg.label_spreading import spread_labels
+from nnimg.latent import encode
 from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig, Encoder
 from nnimg.training import predict_logits, train_classifier
 
@@ -71,12 +72,10 @@ def train_transfer(net: TransferNet, images: torch.Tensor, labels: torch.Tensor,
                                 max_shift=max_shift, seed=seed, report_every=report_every, lr_scales=scales)
 
 
-@torch.inference_mode()
 def pseudo_labels(net: TransferNet, images: torch.Tensor, labels: torch.Tensor,
                   unlabelled: torch.Tensor) -> torch.Tensor:
     """Labels for `unlabelled`, spread from the labelled `images` over the net's encoder codes."""
-    net.eval()
-    codes = torch.cat([net.encoder(batch) for batch in torch.cat([unlabelled, images]).split(2000)])
+    codes = encode(net, torch.cat([unlabelled, images]))
     net.train()
     scores = spread_labels(codes, torch.arange(len(unlabelled), len(codes)), labels)
     return scores[:len(unlabelled)].argmax(1)
