@@ -12,7 +12,8 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from nnimg.checkpoints import (AE_DEFAULT_DEPTH, AE_LATENT_DIMS, AE_UNIFORM_LATENT_DIMS, LATENT_GAN_MODELS,
+from nnimg.checkpoints import (AE_DEFAULT_DEPTH, AE_DEPTH_SWEEP, AE_LATENT_DIMS, AE_STUDY_DEPTH,
+                               AE_UNIFORM_LATENT_DIMS, LATENT_GAN_MODELS,
                                CheckpointError, dcgan_paths, latent_gan_paths)
 from nnimg.data import load_labelled_pool, load_test_split, load_unlabelled_pool, to_tensor
 from nnimg.gan_training import sample_images, train_dcgan
@@ -43,8 +44,11 @@ GRID_INDICES = [int(np.flatnonzero(TEST_LABELS == digit)[0]) for digit in range(
 CORRELATION_INDICES = np.random.default_rng(0).choice(len(TEST_IMAGES), 8000, replace=False)
 TEST_CODES = CodeCache(TEST_X)
 CORRELATION_CODES = CodeCache(TEST_X[CORRELATION_INDICES])
-AE_CHOICES = [(f"d = {d}", f"ae_d{d}_l2") for d in AE_LATENT_DIMS]
-AE_CHOICES += [(f"uniform-latent, d = {d}", f"ae_uniform_d{d}_l2") for d in AE_UNIFORM_LATENT_DIMS]
+AE_CHOICES = [(f"d = {d}", f"ae_d{d}_l{AE_DEFAULT_DEPTH}") for d in AE_LATENT_DIMS]
+AE_CHOICES += [(f"d = {d}, {AE_STUDY_DEPTH} conv layers", f"ae_d{d}_l{AE_STUDY_DEPTH}")
+               for d in AE_DEPTH_SWEEP[AE_STUDY_DEPTH]]
+AE_CHOICES += [(f"uniform-latent, d = {d}, {AE_STUDY_DEPTH} conv layers", f"ae_uniform_d{d}_l{AE_STUDY_DEPTH}")
+               for d in AE_UNIFORM_LATENT_DIMS]
 POOL_IMAGES, POOL_LABELS = load_labelled_pool()
 UNLABELLED_IMAGES, UNLABELLED_LABELS = load_unlabelled_pool()
 TEST_Y = torch.from_numpy(TEST_LABELS)
@@ -210,9 +214,10 @@ def latent_correlation(model_name: str):
 
 @functools.cache
 def _correlation_curve() -> go.Figure:
-    """The three correlation summaries against d for every shipped depth-2 AE (fixed, so built once)."""
+    """The three correlation summaries against d for the latent sweep's AEs (fixed, so built once)."""
+    sweep = {d: f"ae_d{d}_l{AE_DEFAULT_DEPTH}" for d in AE_LATENT_DIMS}
     curves = correlation_by_dim({d: CORRELATION_CODES.codes(name, ZOO.autoencoders[name])
-                                 for d in AE_LATENT_DIMS if (name := f"ae_d{d}_l2") in ZOO.autoencoders})
+                                 for d, name in sweep.items() if name in ZOO.autoencoders})
     names = {"mean_abs_r_with_diagonal": "mean |r|, diagonal included",
              "mean_abs_r_off_diagonal": "mean |r|, off the diagonal",
              "max_abs_r_off_diagonal": "max |r| off the diagonal"}
@@ -225,7 +230,8 @@ def uniform_report(latent_dim: float):
     latent_dim = _whole_number(latent_dim, "latent size")
     if latent_dim not in AE_UNIFORM_LATENT_DIMS:
         raise gr.Error(f"The uniform-latent AE ships at d = {', '.join(map(str, AE_UNIFORM_LATENT_DIMS))}.")
-    names = {"plain": f"ae_d{latent_dim}_l2", "uniform-latent": f"ae_uniform_d{latent_dim}_l2"}
+    names = {"plain": f"ae_d{latent_dim}_l{AE_STUDY_DEPTH}",
+             "uniform-latent": f"ae_uniform_d{latent_dim}_l{AE_STUDY_DEPTH}"}
     models = {kind: _autoencoder(name) for kind, name in names.items()}
     classifier = _classifier()
     codes = {kind: TEST_CODES.codes(names[kind], model) for kind, model in models.items()}
@@ -270,7 +276,7 @@ def interpolate(image_a, image_b, latent_dim: float, steps: float):
     28x28 side by side) and the classifier's reading of each frame."""
     digit_a, digit_b = _digit(image_a), _digit(image_b)
     latent_dim, steps = _whole_number(latent_dim, "latent size"), _bounded(steps, "number of steps", 2, MAX_STEPS)
-    images, labels, confidence = _interpolation_frames(f"ae_d{latent_dim}_l2", digit_a, digit_b, steps)
+    images, labels, confidence = _interpolation_frames(f"ae_d{latent_dim}_l{AE_DEFAULT_DEPTH}", digit_a, digit_b, steps)
     return image_grid(images, columns=steps), " → ".join(_captions(labels, confidence))
 
 
@@ -314,7 +320,7 @@ def transfer_train(latent_dim: float, regime: str, label_count: float, hidden: f
         raise gr.Error(f"The encoder is either 'frozen' or 'fine-tuned', not {regime!r}.")
     if label_count % 10:
         raise gr.Error(f"The number of labels must be a multiple of 10 (the same number per digit), not {label_count}.")
-    autoencoder = _autoencoder(f"ae_d{latent_dim}_l2")
+    autoencoder = _autoencoder(f"ae_d{latent_dim}_l{AE_STUDY_DEPTH}")
     chosen = balanced_indices(POOL_LABELS, label_count, seed=0)
     images, labels = to_tensor(POOL_IMAGES[chosen]), torch.from_numpy(POOL_LABELS[chosen])
     unlabelled = to_tensor(UNLABELLED_IMAGES[:unlabelled_count])
@@ -322,7 +328,7 @@ def transfer_train(latent_dim: float, regime: str, label_count: float, hidden: f
     rows, confusion = [], None
     runs = (("pretrained encoder", True), ("random encoder", False))
     for run, (name, pretrained) in enumerate(runs):
-        net = transfer_net(autoencoder, latent_dim, AE_DEFAULT_DEPTH, pretrained=pretrained,
+        net = transfer_net(autoencoder, latent_dim, AE_STUDY_DEPTH, pretrained=pretrained,
                            fine_tune=regime == "fine-tuned", hidden=hidden, seed=0)
         spread_right = None
         if unlabelled_count:
@@ -731,7 +737,7 @@ def reconstruction_tab() -> OnLoad:
 
 def latent_space_tab() -> OnLoad:
     gr.Markdown("Where do an autoencoder's codes live? Pick a model; everything below uses the 10,000 test digits.")
-    model_name = gr.Dropdown(AE_CHOICES, value="ae_d2_l2", label="Autoencoder")
+    model_name = gr.Dropdown(AE_CHOICES, value=f"ae_d2_l{AE_DEFAULT_DEPTH}", label="Autoencoder")
     with gr.Row():
         projection = gr.Radio(["two coordinates", "principal components"], value="two coordinates",
                               label="Projection (d > 2)")
@@ -826,7 +832,8 @@ def transfer_tab() -> OnLoad:
                 "trains twice as many steps more on them. On the autoencoder's codes neighbours mostly share "
                 "their digit, so the spread labels are mostly right; on a random encoder's codes they are not.")
     with gr.Row():
-        latent_dim = gr.Dropdown(list(AE_LATENT_DIMS), value=10, label="Latent size d")
+        latent_dim = gr.Dropdown(list(AE_DEPTH_SWEEP[AE_STUDY_DEPTH]), value=10,
+                                 label=f"Latent size d (the AE with {AE_STUDY_DEPTH} conv layers)")
         regime = gr.Radio(["frozen", "fine-tuned"], value="fine-tuned", label="Encoder")
         label_count = gr.Slider(10, len(POOL_LABELS), value=100, step=10, label="Labels")
         hidden = gr.Slider(16, 512, value=128, step=16, label="Hidden units of the MLP head")

@@ -12,7 +12,8 @@ import time
 import numpy as np
 import torch
 
-from nnimg.checkpoints import LATENT_GAN_MODELS, REPO_ROOT, checkpoint_dir, dcgan_paths, shipped_autoencoders
+from nnimg.checkpoints import (AE_STUDY_DEPTH, LATENT_GAN_MODELS, REPO_ROOT, checkpoint_dir, dcgan_paths,
+                               shipped_autoencoders)
 from nnimg.data import load_test_split, load_train_split, to_tensor
 from nnimg.gan_training import sample_images
 from nnimg.losses import GENERATOR_LOSSES
@@ -108,15 +109,15 @@ def bench_transfer(latent_dims: tuple[int, ...] = (10, 20), draws: int = 5, labe
     recipes = (("plain", 0, False), ("shift-2", 2, False), ("plain + spread", 0, True), ("shift-2 + spread", 2, True))
     for recipe, max_shift, spread in recipes:
         for latent_dim in latent_dims:
-            autoencoder = zoo.autoencoder(latent_dim)
+            autoencoder = zoo.autoencoder(latent_dim, AE_STUDY_DEPTH)
             results: dict[str, list[float]] = {"frozen": [], "fine-tuned": [], "from scratch": []}
             for seed in range(draws):
                 chosen = balanced_indices(train_labels, label_count, seed=seed)
                 x, y = to_tensor(train_images[chosen]), torch.from_numpy(train_labels[chosen])
                 for regime, pretrained, fine_tune in (("frozen", True, False), ("fine-tuned", True, True),
                                                       ("from scratch", False, True)):
-                    net = transfer_net(autoencoder, latent_dim, 2, pretrained=pretrained, fine_tune=fine_tune,
-                                       hidden=128, seed=seed)
+                    net = transfer_net(autoencoder, latent_dim, AE_STUDY_DEPTH, pretrained=pretrained,
+                                       fine_tune=fine_tune, hidden=128, seed=seed)
                     if spread:
                         list(train_with_label_spreading(net, x, y, unlabelled, steps=steps, pseudo_steps=pseudo_steps,
                                                         max_shift=max_shift, seed=seed, report_every=steps))

@@ -23,8 +23,14 @@ MODEL_FAMILIES = {"autoencoder": (AutoencoderConfig, Autoencoder), "classifier":
                   "dcgan_generator": (DCGANConfig, Generator), "latent_generator": (LatentGANConfig, CodeGenerator)}
 
 AE_LATENT_DIMS = (2, 3, 5, 10, 15, 20, 32, 64, 100)
-AE_DEFAULT_DEPTH = 2
-AE_DEPTH_SWEEP = {1: (5, 10, 20), 3: (5, 10, 20)}
+AE_DEFAULT_DEPTH = 3  # the latent sweep's depth: the lowest test MSE measured (BENCHMARKS.md)
+AE_DEPTH_SWEEP = {1: (5, 10, 20), 2: (5, 10, 20)}
+# The latent-space studies (uniform latent, transfer, latent GANs, restoration priors) build on the
+# depth-2 AEs, which ship in the depth sweep.
+AE_STUDY_DEPTH = 2
+# train/train_autoencoder.py's defaults made the depth-3 sweep; the depth-1 and depth-2 models and the
+# uniform-latent ones were trained before, with these flags.
+EARLIER_AE_RECIPE = "--hidden 192 --epochs 20 --weight-decay 1e-4"
 AE_UNIFORM_LATENT_DIMS = (10, 20)
 
 
@@ -134,16 +140,22 @@ class ShippedAutoencoder:
         return checkpoint_dir() / f"{self.name}.json"
 
     @property
+    def recipe_flags(self) -> str:
+        """The training script's flags beyond its defaults that made this model."""
+        return EARLIER_AE_RECIPE if self.uniform or self.depth != AE_DEFAULT_DEPTH else ""
+
+    @property
     def train_command(self) -> str:
         uniform = " --uniform" if self.uniform else ""
-        return f"python train/train_autoencoder.py --latent-dim {self.latent_dim} --depth {self.depth}{uniform}"
+        command = f"python train/train_autoencoder.py --latent-dim {self.latent_dim} --depth {self.depth}{uniform}"
+        return f"{command} {self.recipe_flags}".rstrip()
 
 
 def shipped_autoencoders(*, uniform: bool = False) -> list[ShippedAutoencoder]:
     """The plain autoencoders the app ships (the latent sweep, then the depth sweep), or the
     uniform-latent ones."""
     if uniform:
-        return [ShippedAutoencoder(d, AE_DEFAULT_DEPTH, uniform=True) for d in AE_UNIFORM_LATENT_DIMS]
+        return [ShippedAutoencoder(d, AE_STUDY_DEPTH, uniform=True) for d in AE_UNIFORM_LATENT_DIMS]
     models = [ShippedAutoencoder(d, AE_DEFAULT_DEPTH) for d in AE_LATENT_DIMS]
     models += [ShippedAutoencoder(d, depth) for depth, dims in AE_DEPTH_SWEEP.items() for d in dims]
     return models

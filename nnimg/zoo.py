@@ -12,8 +12,8 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
-from nnimg.checkpoints import (LATENT_GAN_MODELS, CheckpointError, ShippedAutoencoder, checkpoint_dir, dcgan_paths,
-                               latent_gan_paths, load_model, shipped_autoencoders)
+from nnimg.checkpoints import (AE_STUDY_DEPTH, LATENT_GAN_MODELS, CheckpointError, ShippedAutoencoder, checkpoint_dir,
+                               dcgan_paths, latent_gan_paths, load_model, shipped_autoencoders)
 from nnimg.losses import GENERATOR_LOSSES
 from nnimg.models.autoencoder import Autoencoder
 from nnimg.models.classifier import Classifier
@@ -65,7 +65,7 @@ class ModelZoo:
         """The latent sizes of the plain AEs shipped at `depth`, loaded or not."""
         return sorted(s.latent_dim for s in self.shipped.values() if s.depth == depth and not s.uniform)
 
-    def autoencoder(self, latent_dim: int, depth: int = 2, *, uniform: bool = False) -> Autoencoder:
+    def autoencoder(self, latent_dim: int, depth: int, *, uniform: bool = False) -> Autoencoder:
         """The model, or CheckpointError saying which file is missing and how to train it."""
         name = ShippedAutoencoder(latent_dim, depth, uniform).name
         if name not in self.shipped:
@@ -129,7 +129,7 @@ class ModelZoo:
         elif method in ("ae", "uniform-ae"):
             masked = degraded.noise_sigma == 0
             latent_dim = RESTORATION_AE_DIM["mask" if masked else "noise"]
-            autoencoder = self.autoencoder(latent_dim, uniform=method == "uniform-ae")
+            autoencoder = self.autoencoder(latent_dim, AE_STUDY_DEPTH, uniform=method == "uniform-ae")
             start = self.gaussian_prior.conditional_mean(degraded) if masked else None
             yield from restore_with_autoencoder(autoencoder, degraded, steps=steps, start=start)
         elif method == "classical":

@@ -34,11 +34,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    """The app, serving tiny untrained models (d=10 AE, classifier), a corrupt d=32 file and nothing else."""
+    """The app, serving tiny untrained models (d=10 AEs, classifier, ...), a corrupt d=32 file and nothing else."""
     checkpoints = tmp_path_factory.mktemp("checkpoints")
-    save_model(checkpoints / "ae_d10_l2.safetensors", Autoencoder(AutoencoderConfig(latent_dim=10, hidden=16)))
+    for depth in (2, 3):
+        save_model(checkpoints / f"ae_d10_l{depth}.safetensors",
+                   Autoencoder(AutoencoderConfig(latent_dim=10, depth=depth, hidden=16)))
     save_model(checkpoints / "classifier.safetensors", Classifier(ClassifierConfig(channels=(4, 8), features=16)))
-    (checkpoints / "ae_d32_l2.safetensors").write_bytes(b"not a checkpoint")
+    (checkpoints / "ae_d32_l3.safetensors").write_bytes(b"not a checkpoint")
     save_model(checkpoints / "dcgan_non-saturating.safetensors", Generator(DCGANConfig(width=8)))
     write_snapshots(checkpoints / "dcgan_non-saturating_samples.png", [np.zeros((64, 28, 28)), np.ones((64, 28, 28))])
     record = {"step": 1, "d_loss": 1.0, "g_loss": 1.0, "d_real": 0.5, "d_fake": 0.5, "g_grad_norm": 1.0}
@@ -90,13 +92,13 @@ def test_test_digit_endpoint_gives_exact_pixels(client):
     assert np.array_equal(np.array(Image.open(path).convert("L")), load_test_split()[0][42])
 
 
-@pytest.mark.parametrize("latent_dim, message", [
-    (32, "ae_d32_l2.safetensors is unreadable.*--latent-dim 32 --depth 2"),
-    (5, "ae_d5_l2.safetensors is missing.*train/train_autoencoder.py"),
+@pytest.mark.parametrize("latent_dim, depth, message", [
+    (32, 3, "ae_d32_l3.safetensors is unreadable.*--latent-dim 32 --depth 3$"),
+    (5, 2, "ae_d5_l2.safetensors is missing.*--latent-dim 5 --depth 2 --hidden 192"),
 ])
-def test_broken_checkpoints_name_the_file_and_the_command(client, test_digit_png, latent_dim, message):
+def test_broken_checkpoints_name_the_file_and_the_command(client, test_digit_png, latent_dim, depth, message):
     with pytest.raises(gradio_client.exceptions.AppError, match=message):
-        client.predict(gradio_client.handle_file(str(test_digit_png)), latent_dim, 2, api_name="/reconstruct")
+        client.predict(gradio_client.handle_file(str(test_digit_png)), latent_dim, depth, api_name="/reconstruct")
 
 
 def test_bad_input_gets_a_plain_error_and_the_app_stays_up(client, test_digit_png, tmp_path):
@@ -146,6 +148,8 @@ def test_transfer_train_reports_accuracy(client):
     assert all(0 <= row[2] <= 1 for row in rows["data"][:2])
     with pytest.raises(gradio_client.exceptions.AppError, match="multiple of 10"):
         client.predict(10, "frozen", 25, 16, 20, api_name="/transfer_train")
+    with pytest.raises(gradio_client.exceptions.AppError, match=r"32 is not in the list of choices: \[5, 10, 20\]"):
+        client.predict(32, "frozen", 20, 16, 20, api_name="/transfer_train")
 
 
 def test_gan_grid_is_an_8x8_grid_of_the_shipped_snapshots(client):

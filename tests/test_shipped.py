@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from nnimg.checkpoints import LATENT_GAN_MODELS, checkpoint_dir, dcgan_paths, latent_gan_paths, load_model, shipped_autoencoders
+from nnimg.checkpoints import (AE_DEFAULT_DEPTH, LATENT_GAN_MODELS, checkpoint_dir, dcgan_paths, latent_gan_paths,
+                               load_model, shipped_autoencoders)
 from nnimg.grids import read_snapshots
 from nnimg.losses import GENERATOR_LOSSES
 from nnimg.training import reconstruction_mse
@@ -29,7 +30,7 @@ def test_shipped_autoencoder_loads_with_its_metrics(shipped):
 
 @pytest.mark.parametrize("latent_dim", [2, 10])
 def test_recorded_test_mse_matches_the_weights(digits, latent_dim):
-    shipped = next(s for s in SHIPPED if s.latent_dim == latent_dim and s.depth == 2)
+    shipped = next(s for s in SHIPPED if s.latent_dim == latent_dim and s.depth == AE_DEFAULT_DEPTH)
     recorded = json.loads(shipped.metrics_path.read_text())["test_mse"]
     measured = reconstruction_mse(load_model(shipped.path), digits)  # 512 test digits
     assert measured == pytest.approx(recorded, rel=0.25)

@@ -1,8 +1,8 @@
 """Train one autoencoder, or the whole shipped sweep, and write checkpoints/<name>.safetensors + .json.
 
-    python train/train_autoencoder.py --latent-dim 10 --depth 2
-    python train/train_autoencoder.py --sweep            # every shipped AE, skipping finished ones
-    python train/train_autoencoder.py --latent-dim 10 --uniform    # the uniform-latent AE (SPEC §1)
+    python train/train_autoencoder.py --latent-dim 10    # one AE at the default depth (3)
+    python train/train_autoencoder.py --sweep            # every shipped AE with its recipe, skipping finished ones
+    python train/train_autoencoder.py --latent-dim 10 --depth 2 --uniform    # a uniform-latent AE (SPEC §1)
     python train/train_autoencoder.py --latent-dim 10 --steps 20 --out /tmp/ckpt   # a quick dry run
 """
 
@@ -34,7 +34,8 @@ def train_one(args: argparse.Namespace, shipped: ShippedAutoencoder, out: Path) 
         return
     torch.manual_seed(args.seed)
     device = pick_device(args.device)
-    config = AutoencoderConfig(latent_dim=shipped.latent_dim, depth=shipped.depth, uniform_latent=shipped.uniform)
+    config = AutoencoderConfig(latent_dim=shipped.latent_dim, depth=shipped.depth, hidden=args.hidden,
+                               uniform_latent=shipped.uniform)
     model = Autoencoder(config).to(device)
     loss_fn = partial(uniform_latent_loss, moment_weight=args.moment_weight) if shipped.uniform else mse_loss
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
@@ -64,7 +65,8 @@ def train_one(args: argparse.Namespace, shipped: ShippedAutoencoder, out: Path) 
         "epochs": epochs,
         "wall_seconds": progress["wall_seconds"],
         "train_images_per_second": sum(e["images_per_second"] for e in epochs) / len(epochs),
-        "recipe": {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "weight_decay", "seed", "steps")}
+        "recipe": {k: getattr(args, k)
+                   for k in ("epochs", "batch_size", "lr", "weight_decay", "hidden", "seed", "steps")}
         | ({"moment_weight": args.moment_weight} if shipped.uniform else {}),
         "torch_threads": torch.get_num_threads(), "device": str(device),
     }
@@ -81,10 +83,11 @@ def main() -> None:
     parser.add_argument("--moment-weight", type=float, default=0.1, help="with --uniform: weight of the moment loss")
     parser.add_argument("--sweep", action="store_true", help="train every shipped autoencoder")
     parser.add_argument("--only", type=str, default="", help="with --sweep: comma-separated names (e.g. ae_d10_l2), in this order")
-    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--hidden", type=int, default=256, help="width of the FC layer before the latent")
+    parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--weight-decay", type=float, default=1e-4)
+    parser.add_argument("--weight-decay", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=None, help="cap steps per epoch (dry runs)")
     parser.add_argument("--device", default="auto")
@@ -97,8 +100,8 @@ def main() -> None:
     if args.sweep:
         shipped = {s.name: s for s in shipped_autoencoders() + shipped_autoencoders(uniform=True)}
         names = [name for name in args.only.split(",") if name] or list(shipped)
-        for name in names:
-            train_one(args, shipped[name], args.out)
+        for name in names:  # each with the flags that made it (later flags win)
+            train_one(parser.parse_args(shipped[name].recipe_flags.split() + sys.argv[1:]), shipped[name], args.out)
     else:
         train_one(args, ShippedAutoencoder(args.latent_dim, args.depth, uniform=args.uniform), args.out)
 
