@@ -833,7 +833,7 @@ def transfer_tab() -> OnLoad:
                 "their digit, so the spread labels are mostly right; on a random encoder's codes they are not.")
     with gr.Row():
         latent_dim = gr.Dropdown(list(AE_DEPTH_SWEEP[AE_STUDY_DEPTH]), value=10,
-                                 label=f"Latent size d (the AE with {AE_STUDY_DEPTH} conv layers)")
+                                 label=f"Latent size d ({AE_STUDY_DEPTH} conv layers)")
         regime = gr.Radio(["frozen", "fine-tuned"], value="fine-tuned", label="Encoder")
         label_count = gr.Slider(10, len(POOL_LABELS), value=100, step=10, label="Labels")
         hidden = gr.Slider(16, 512, value=128, step=16, label="Hidden units of the MLP head")
