@@ -28,6 +28,15 @@ def test_shipped_autoencoder_loads_with_its_metrics(shipped):
     assert all({"epoch", "train_mse", "test_mse"} <= set(epoch) for epoch in metrics["epochs"])
 
 
+@pytest.mark.parametrize("shipped", [s for s in SHIPPED if s.recipe_flags], ids=lambda s: s.name)
+def test_the_train_command_repeats_the_recipe_of_the_checkpoint(shipped):
+    metrics = json.loads(shipped.metrics_path.read_text())
+    recorded = {"--hidden": metrics["config"]["hidden"], "--epochs": metrics["recipe"]["epochs"],
+                "--weight-decay": metrics["recipe"]["weight_decay"]}
+    flags = shipped.recipe_flags.split()
+    assert {flag: float(value) for flag, value in zip(flags[::2], flags[1::2])} == recorded
+
+
 @pytest.mark.parametrize("latent_dim", [2, 10])
 def test_recorded_test_mse_matches_the_weights(digits, latent_dim):
     shipped = next(s for s in SHIPPED if s.latent_dim == latent_dim and s.depth == AE_DEFAULT_DEPTH)
