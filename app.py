@@ -328,8 +328,7 @@ def transfer_train(latent_dim: float, regime: str, label_count: float, hidden: f
     rows, confusion = [], None
     runs = (("pretrained encoder", True), ("random encoder", False))
     for run, (name, pretrained) in enumerate(runs):
-        net = transfer_net(autoencoder, latent_dim, AE_STUDY_DEPTH, pretrained=pretrained,
-                           fine_tune=regime == "fine-tuned", hidden=hidden, seed=0)
+        net = transfer_net(autoencoder, pretrained=pretrained, fine_tune=regime == "fine-tuned", hidden=hidden, seed=0)
         spread_right = None
         if unlabelled_count:
             records = train_with_label_spreading(net, images, labels, unlabelled, steps=steps,

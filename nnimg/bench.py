@@ -116,8 +116,7 @@ def bench_transfer(latent_dims: tuple[int, ...] = (10, 20), draws: int = 5, labe
                 x, y = to_tensor(train_images[chosen]), torch.from_numpy(train_labels[chosen])
                 for regime, pretrained, fine_tune in (("frozen", True, False), ("fine-tuned", True, True),
                                                       ("from scratch", False, True)):
-                    net = transfer_net(autoencoder, latent_dim, AE_STUDY_DEPTH, pretrained=pretrained,
-                                       fine_tune=fine_tune, hidden=128, seed=seed)
+                    net = transfer_net(autoencoder, pretrained=pretrained, fine_tune=fine_tune, hidden=128, seed=seed)
                     if spread:
                         list(train_with_label_spreading(net, x, y, unlabelled, steps=steps, pseudo_steps=pseudo_steps,
                                                         max_shift=max_shift, seed=seed, report_every=steps))

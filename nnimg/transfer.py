@@ -12,7 +12,7 @@ from torch import nn
 
 from nnimg.label_spreading import spread_labels
 from nnimg.latent import encode
-from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig, Encoder
+from nnimg.models.autoencoder import Autoencoder, Encoder
 from nnimg.training import predict_logits, train_classifier
 
 
@@ -47,16 +47,13 @@ class TransferNet(nn.Module):
         return self.head(self.encoder(x))  # (B, 10) logits
 
 
-def transfer_net(autoencoder: Autoencoder | None, latent_dim: int, depth: int, *, pretrained: bool, fine_tune: bool,
-                 hidden: int, seed: int) -> TransferNet:
+def transfer_net(autoencoder: Autoencoder, *, pretrained: bool, fine_tune: bool, hidden: int, seed: int) -> TransferNet:
     """The AE's encoder (copied, so the shipped model is untouched) or, with pretrained=False, a
     randomly initialised encoder of the same shape, under a fresh head."""
     torch.manual_seed(seed)
-    if pretrained:
-        encoder = copy.deepcopy(autoencoder.encoder)
-    else:
-        encoder = Encoder(AutoencoderConfig(latent_dim=latent_dim, depth=depth))
-    return TransferNet(encoder, latent_dim, hidden=hidden, fine_tune=fine_tune, pretrained=pretrained)
+    encoder = copy.deepcopy(autoencoder.encoder) if pretrained else Encoder(autoencoder.config)
+    return TransferNet(encoder, autoencoder.config.latent_dim, hidden=hidden, fine_tune=fine_tune,
+                       pretrained=pretrained)
 
 
 def train_transfer(net: TransferNet, images: torch.Tensor, labels: torch.Tensor, *, steps: int, lr: float = 3e-3,

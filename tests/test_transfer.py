@@ -26,7 +26,7 @@ def _tiny_autoencoder():
 @pytest.mark.parametrize("fine_tune", [False, True])
 def test_frozen_encoder_is_untouched_and_fine_tuned_one_moves(digits, fine_tune):
     autoencoder = _tiny_autoencoder()
-    net = transfer_net(autoencoder, 6, 1, pretrained=True, fine_tune=fine_tune, hidden=16, seed=0)
+    net = transfer_net(autoencoder, pretrained=True, fine_tune=fine_tune, hidden=16, seed=0)
     before = {k: v.clone() for k, v in net.encoder.state_dict().items()}
     labels = torch.arange(len(digits)) % 10
     list(train_transfer(net, digits, labels, steps=5))
@@ -36,8 +36,16 @@ def test_frozen_encoder_is_untouched_and_fine_tuned_one_moves(digits, fine_tune)
                                                   _tiny_autoencoder().encoder.state_dict().values()))
 
 
+def test_random_encoder_has_the_autoencoders_shape_and_fresh_weights():
+    autoencoder = _tiny_autoencoder()
+    net = transfer_net(autoencoder, pretrained=False, fine_tune=True, hidden=16, seed=1)
+    shipped, fresh = autoencoder.encoder.state_dict(), net.encoder.state_dict()
+    assert {k: v.shape for k, v in fresh.items()} == {k: v.shape for k, v in shipped.items()}
+    assert not torch.equal(fresh["fc.1.weight"], shipped["fc.1.weight"])
+
+
 def test_label_spreading_trains_in_two_stages(digits):
-    net = transfer_net(_tiny_autoencoder(), 6, 1, pretrained=True, fine_tune=True, hidden=16, seed=0)
+    net = transfer_net(_tiny_autoencoder(), pretrained=True, fine_tune=True, hidden=16, seed=0)
     labels = torch.arange(20) % 10
     records = list(train_with_label_spreading(net, digits[:20], labels, digits[20:60], steps=4, pseudo_steps=6,
                                               report_every=2))
