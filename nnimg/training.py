@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 import torch
 from torch import nn
 
+from nnimg.augment import random_affine, random_shift
+
 
 def pick_device(name: str = "auto") -> torch.device:
     """`auto` picks CUDA when present, else the CPU."""
@@ -59,12 +61,15 @@ def train_autoencoder(
     max_steps: int | None = None,
     test_images: torch.Tensor | None = None,
     loss_fn: Callable[[nn.Module, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] = mse_loss,
+    augment: float = 0.0,
 ) -> Iterator[dict]:
     """Train on `loss_fn` (returning (loss, reconstruction); default per-pixel MSE) with a one-cycle
     schedule; yield a record per epoch with the training loss and MSE (and test MSE if given).
 
-    Each epoch's shuffle depends only on (seed, epoch), so a run resumed at `start_epoch` with the
-    restored optimizer continues exactly. `max_steps` cuts every epoch short (for quick tests).
+    `augment` is the share of each batch given a random rotation, scale and shear (`random_affine`);
+    the model learns to reconstruct the distorted digits. Each epoch's shuffle and distortions depend
+    only on (seed, epoch), so a run resumed at `start_epoch` with the restored optimizer continues
+    exactly. `max_steps` cuts every epoch short (for quick tests).
     """
     device = next(model.parameters()).device
     steps_per_epoch = math.ceil(len(train_images) / batch_size)
@@ -73,10 +78,12 @@ def train_autoencoder(
     total_steps = epochs * steps_per_epoch
     for epoch in range(start_epoch, epochs):
         model.train()
-        order = torch.randperm(len(train_images), generator=torch.Generator().manual_seed(seed * 1000 + epoch))
+        generator = torch.Generator().manual_seed(seed * 1000 + epoch)
+        order = torch.randperm(len(train_images), generator=generator)
         started, loss_sum, mse_sum, seen = time.perf_counter(), 0.0, 0.0, 0
         for step in range(steps_per_epoch):
-            batch = train_images[order[step * batch_size:(step + 1) * batch_size]].to(device)
+            batch = train_images[order[step * batch_size:(step + 1) * batch_size]]
+            batch = random_affine(batch, augment, generator).to(device)
             for group in optimizer.param_groups:
                 group["lr"] = one_cycle_lr(epoch * steps_per_epoch + step, total_steps, peak_lr)
             optimizer.zero_grad(set_to_none=True)
@@ -92,16 +99,6 @@ def train_autoencoder(
         if test_images is not None:
             record["test_mse"] = reconstruction_mse(model, test_images)
         yield record
-
-
-def random_shift(images: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
-    """Translate each (N, 1, H, W) image by up to `max_shift` pixels, filling with black."""
-    if max_shift == 0:
-        return images
-    padded = nn.functional.pad(images, [max_shift] * 4)
-    offsets = torch.randint(0, 2 * max_shift + 1, (len(images), 2), generator=generator).tolist()
-    height, width = images.shape[-2:]
-    return torch.stack([padded[i, :, dy:dy + height, dx:dx + width] for i, (dy, dx) in enumerate(offsets)])
 
 
 def train_classifier(

@@ -55,9 +55,9 @@ def _tiny_model():
     return model, torch.optim.AdamW(model.parameters(), lr=3e-3)
 
 
-def _train(model, optimizer, digits, *, start_epoch=0):
+def _train(model, optimizer, digits, *, start_epoch=0, augment=0.0):
     return train_autoencoder(model, optimizer, digits, epochs=3, batch_size=32, peak_lr=1e-2,
-                             start_epoch=start_epoch, max_steps=12, test_images=digits[:64])
+                             start_epoch=start_epoch, max_steps=12, test_images=digits[:64], augment=augment)
 
 
 def test_a_tiny_autoencoder_learns(digits):
@@ -68,18 +68,19 @@ def test_a_tiny_autoencoder_learns(digits):
     assert reconstruction_mse(model, digits) < 0.6 * before
 
 
-def test_resumed_training_matches_an_uninterrupted_run(digits, tmp_path):
+@pytest.mark.parametrize("augment", [0.0, 0.5])
+def test_resumed_training_matches_an_uninterrupted_run(digits, tmp_path, augment):
     straight, optimizer = _tiny_model()
-    list(_train(straight, optimizer, digits))
+    list(_train(straight, optimizer, digits, augment=augment))
 
     model, optimizer = _tiny_model()
-    first_epoch = next(_train(model, optimizer, digits))  # the run is cut after one epoch
+    first_epoch = next(_train(model, optimizer, digits, augment=augment))  # the run is cut after one epoch
     path = tmp_path / "state.safetensors"
     save_training_state(path, modules={"ae": model}, optimizers={"adam": optimizer},
                         progress={"epochs": [first_epoch]})
     resumed, resumed_optimizer = _tiny_model()
     progress = load_training_state(path, modules={"ae": resumed}, optimizers={"adam": resumed_optimizer})
     assert progress == json.loads(json.dumps({"epochs": [first_epoch]}))
-    list(_train(resumed, resumed_optimizer, digits, start_epoch=len(progress["epochs"])))
+    list(_train(resumed, resumed_optimizer, digits, start_epoch=len(progress["epochs"]), augment=augment))
     for name, value in straight.state_dict().items():
         assert torch.allclose(resumed.state_dict()[name].float(), value.float(), atol=1e-6), name

@@ -51,7 +51,7 @@ def train_one(args: argparse.Namespace, shipped: ShippedAutoencoder, out: Path) 
     for record in train_autoencoder(model, optimizer, train_x, epochs=args.epochs,
                                     batch_size=args.batch_size, peak_lr=args.lr, seed=args.seed,
                                     start_epoch=len(progress["epochs"]), max_steps=args.steps,
-                                    test_images=test_x, loss_fn=loss_fn):
+                                    test_images=test_x, loss_fn=loss_fn, augment=args.augment):
         progress["epochs"].append(record)
         progress["wall_seconds"] = time.perf_counter() - started
         save_training_state(resume_path, modules={"model": model}, optimizers={"optimizer": optimizer},
@@ -66,7 +66,7 @@ def train_one(args: argparse.Namespace, shipped: ShippedAutoencoder, out: Path) 
         "wall_seconds": progress["wall_seconds"],
         "train_images_per_second": sum(e["images_per_second"] for e in epochs) / len(epochs),
         "recipe": {k: getattr(args, k)
-                   for k in ("epochs", "batch_size", "lr", "weight_decay", "hidden", "seed", "steps")}
+                   for k in ("epochs", "batch_size", "lr", "weight_decay", "hidden", "augment", "seed", "steps")}
         | ({"moment_weight": args.moment_weight} if shipped.uniform else {}),
         "torch_threads": torch.get_num_threads(), "device": str(device),
     }
@@ -88,6 +88,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--weight-decay", type=float, default=0.05)
+    parser.add_argument("--augment", type=float, default=0.0,
+                        help="share of each batch randomly rotated, scaled and sheared (0 to 1)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=None, help="cap steps per epoch (dry runs)")
     parser.add_argument("--device", default="auto")
