@@ -31,6 +31,9 @@ AE_STUDY_DEPTH = 2
 # train/train_autoencoder.py's defaults made the depth-3 sweep; the depth-1 and depth-2 models and the
 # uniform-latent ones were trained before, with these flags.
 EARLIER_AE_RECIPE = "--hidden 192 --epochs 20 --weight-decay 1e-4"
+# Sweep members with flags of their own: at d = 5 the defaults overfit (BENCHMARKS.md), so that model
+# trains with a wider FC, distorted digits and three times the epochs.
+AE_SWEEP_RECIPES = {5: "--hidden 512 --augment 0.5 --epochs 90"}
 AE_UNIFORM_LATENT_DIMS = (10, 20)
 
 
@@ -142,7 +145,9 @@ class ShippedAutoencoder:
     @property
     def recipe_flags(self) -> str:
         """The training script's flags beyond its defaults that made this model."""
-        return EARLIER_AE_RECIPE if self.uniform or self.depth != AE_DEFAULT_DEPTH else ""
+        if self.uniform or self.depth != AE_DEFAULT_DEPTH:
+            return EARLIER_AE_RECIPE
+        return AE_SWEEP_RECIPES.get(self.latent_dim, "")
 
     @property
     def train_command(self) -> str:

@@ -75,7 +75,7 @@ def train_one(args: argparse.Namespace, shipped: ShippedAutoencoder, out: Path) 
     print(f"{name}: test MSE {metrics['test_mse']:.5f} in {metrics['wall_seconds']:.0f} s -> {out}")
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latent-dim", type=int, default=10)
     parser.add_argument("--depth", type=int, default=AE_DEFAULT_DEPTH, choices=(1, 2, 3))
@@ -96,6 +96,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--force", action="store_true", help="retrain even if finished")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "checkpoints")
+    return parser
+
+
+def main() -> None:
+    parser = build_parser()
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
