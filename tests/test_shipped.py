@@ -29,10 +29,15 @@ def test_shipped_autoencoder_loads_with_its_metrics(shipped):
     assert all({"epoch", "train_mse", "test_mse"} <= set(epoch) for epoch in metrics["epochs"])
 
 
+@pytest.fixture(scope="module")
+def train_parser():
+    """The argument parser of train/train_autoencoder.py, loaded once."""
+    return runpy.run_path(str(REPO_ROOT / "train" / "train_autoencoder.py"))["build_parser"]()
+
+
 @pytest.mark.parametrize("shipped", SHIPPED, ids=lambda s: s.name)
-def test_the_train_command_repeats_the_recipe_of_the_checkpoint(shipped):
-    script = runpy.run_path(str(REPO_ROOT / "train" / "train_autoencoder.py"))
-    args = script["build_parser"]().parse_args(shipped.train_command.split()[2:])
+def test_the_train_command_repeats_the_recipe_of_the_checkpoint(train_parser, shipped):
+    args = train_parser.parse_args(shipped.train_command.split()[2:])
     metrics = json.loads(shipped.metrics_path.read_text())
     assert (args.latent_dim, args.depth, args.uniform) == (shipped.latent_dim, shipped.depth, shipped.uniform)
     recipe = {"augment": 0.0} | metrics["recipe"]  # models trained before --augment existed saw no distortions
