@@ -43,7 +43,8 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None
     torch.manual_seed(args.seed)
     device = pick_device(args.device)
     config = DCGANConfig(width=args.width)
-    generator, discriminator = Generator(config).to(device), Discriminator(config).to(device)
+    generator = Generator(config).to(device)
+    discriminator = Discriminator(DCGANConfig(width=args.d_width)).to(device)
     betas = (0.5, 0.999)
     g_optimizer = torch.optim.Adam(generator.parameters(), lr=args.lr, betas=betas)
     d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=args.lr, betas=betas)
@@ -84,7 +85,7 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None
                "records": progress["records"], "wall_seconds": wall,
                "train_images_per_second": total_steps * args.batch_size / wall,
                "recipe": {k: getattr(args, k)
-                          for k in ("epochs", "batch_size", "lr", "d_steps", "width", "ema", "seed")},
+                          for k in ("epochs", "batch_size", "lr", "d_steps", "width", "d_width", "ema", "seed")},
                "fixed_noise_seed": FIXED_NOISE_SEED, "device": str(device), "torch_threads": torch.get_num_threads()}
     (out / f"{name}.json").write_text(json.dumps(records) + "\n")
     resume_path.unlink()
@@ -98,7 +99,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--d-steps", type=int, default=3, help="discriminator steps per generator step")
-    parser.add_argument("--width", type=int, default=64)
+    parser.add_argument("--width", type=int, default=64, help="G's channels: 4w -> 2w -> w")
+    parser.add_argument("--d-width", type=int, default=None, help="D's channels: w/2 -> w -> 2w (default: --width)")
     parser.add_argument("--ema", type=float, default=0.999,
                         help="decay of the moving average of G's weights that ships (0: ship G itself)")
     parser.add_argument("--seed", type=int, default=0)
@@ -108,6 +110,7 @@ def main() -> None:
     parser.add_argument("--force", action="store_true")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "checkpoints")
     args = parser.parse_args()
+    args.d_width = args.d_width or args.width
     if args.threads:
         torch.set_num_threads(args.threads)
     images = to_tensor(load_train_split()[0])
