@@ -411,20 +411,31 @@ def _real_features() -> torch.Tensor:
     return classifier_features(_classifier(), TEST_X)
 
 
+def _quality_row(name: str, images: torch.Tensor) -> tuple:
+    quality = sample_quality(images, _classifier(), _real_features())
+    return (name, round(quality["inception_score"], 2), round(quality["frechet_distance"], 2),
+            f"{quality['unsure_share']:.1%}", *[f"{share:.0%}" for share in quality["digit_shares"]])
+
+
 @functools.cache
 def _dcgan_quality(loss: str, count: int) -> tuple:
     """One table row for the shipped DCGAN of `loss`: fixed noise (seed 0), so computed once."""
     generator = ZOO.dcgan(loss)
     noise = torch.randn(count, generator.config.noise_dim, generator=torch.Generator().manual_seed(0))
-    quality = sample_quality(sample_images(generator, noise).unsqueeze(1), _classifier(), _real_features())
-    return (loss, round(quality["inception_score"], 2), round(quality["frechet_distance"], 2),
-            *[f"{share:.0%}" for share in quality["digit_shares"]])
+    return _quality_row(loss, sample_images(generator, noise).unsqueeze(1))
+
+
+@functools.cache
+def _real_quality(count: int) -> tuple:
+    """The reference row: the first `count` real test digits by the same measure."""
+    return _quality_row("real test digits", TEST_X[:count])
 
 
 def gan_quality(samples_per_loss: float = 1000):
-    """Classifier-IS, Fréchet distance and digit shares of fresh samples from each shipped DCGAN."""
+    """Classifier-IS, Fréchet distance, unsure share and digit shares of fresh samples from each
+    shipped DCGAN, under a row of as many real test digits."""
     count = _bounded(samples_per_loss, "number of samples", 100, 5000)
-    rows = []
+    rows = [list(_real_quality(count))]
     for loss in GENERATOR_LOSSES:
         if loss in ZOO.errors:
             gr.Warning(ZOO.errors[loss])
@@ -879,10 +890,13 @@ def gan_losses_tab() -> OnLoad:
                 on_open += [(gan_grid, [loss_box, epochs[loss], seed], grids[loss]),
                             (gan_training_curves, [loss_box], curves[loss])]
     gr.Markdown("### Sample quality\nFrom 1,000 fresh samples per loss, read by the reference classifier: "
-                "Inception Score (10 is ideal, real test digits give about 9.8), Fréchet distance on the "
-                "classifier's features, and the share of each digit (a collapsed model favours a few).")
+                "Inception Score (10 is ideal), Fréchet distance on the classifier's features, the share of "
+                "samples the classifier is unsure of (under 90% on any digit: these lower the score), and the "
+                "share of each digit (a collapsed model favours a few). The first row is 1,000 real test "
+                "digits by the same measure.")
     count = gr.Number(1000, visible=False)
-    quality = gr.Dataframe(headers=["loss", "IS", "Fréchet"] + [str(d) for d in range(10)], interactive=False)
+    quality = gr.Dataframe(headers=["samples", "IS", "Fréchet", "unsure"] + [str(d) for d in range(10)],
+                           interactive=False)
     on_open.append((gan_quality, [count], quality))
     gr.Markdown("### Train live\nSmall DCGANs (width 16) from scratch on the 10,000 test digits, on this machine's "
                 "CPU, the chosen losses in turns from the same noise.")

@@ -127,24 +127,35 @@ def bench_transfer(latent_dims: tuple[int, ...] = (10, 20), draws: int = 5, labe
             print(f"{recipe:<16} {latent_dim:>3} {cells}", flush=True)
 
 
+def _shares(quality: dict) -> str:
+    return " ".join(f"{share:.0%}" for share in quality["digit_shares"])
+
+
 def bench_gan(samples: int = 1000, early_steps: int = 100) -> None:
-    """Per generator loss: classifier-IS, Fréchet distance and digit shares of fresh samples, the
-    generator-gradient norm early in training, and training throughput."""
+    """Per generator loss: classifier-IS, Fréchet distance, unsure share and digit shares of fresh
+    samples, the generator-gradient norm early in training, and training throughput; real test
+    digits by the same measure for reference."""
     zoo = ModelZoo()
-    real = classifier_features(zoo.classifier, to_tensor(load_test_split()[0]))
+    test_digits = to_tensor(load_test_split()[0])
+    real = classifier_features(zoo.classifier, test_digits)
     early = {}
     print(f"{samples} samples per loss (seed 0); Fréchet distance to the 10,000 real test digits")
-    print(f"{'loss':<15} {'IS':>5} {'Fréchet':>8} {'|grad G|, first ' + str(early_steps) + ' steps':>26} "
+    print(f"(real digits): the first {samples} test digits, by the same measure; "
+          "unsure: the share the classifier puts under 90% on any digit")
+    print(f"{'loss':<15} {'IS':>5} {'Fréchet':>8} {'unsure':>6} {'|grad G|, first ' + str(early_steps) + ' steps':>26} "
           f"{'train img/s':>11}  digit shares 0-9")
+    reference = sample_quality(test_digits[:samples], zoo.classifier, real)
+    print(f"{'(real digits)':<15} {reference['inception_score']:>5.2f} {reference['frechet_distance']:>8.2f} "
+          f"{reference['unsure_share']:>6.1%} {'':>26} {'':>11}  {_shares(reference)}")
     for loss in GENERATOR_LOSSES:
         records = json.loads(dcgan_paths(loss)["records"].read_text())
         generator = zoo.dcgan(loss)
         noise = torch.randn(samples, generator.config.noise_dim, generator=torch.Generator().manual_seed(0))
         quality = sample_quality(sample_images(generator, noise).unsqueeze(1), zoo.classifier, real)
         early[loss] = float(np.mean([r["g_grad_norm"] for r in records["records"] if r["step"] <= early_steps]))
-        shares = " ".join(f"{share:.0%}" for share in quality["digit_shares"])
         print(f"{loss:<15} {quality['inception_score']:>5.2f} {quality['frechet_distance']:>8.2f} "
-              f"{early[loss]:>26.4g} {records['train_images_per_second']:>11.0f}  {shares}")
+              f"{quality['unsure_share']:>6.1%} {early[loss]:>26.4g} {records['train_images_per_second']:>11.0f}  "
+              f"{_shares(quality)}")
     print(f"early gradient norm, saturating / non-saturating: {early['saturating'] / early['non-saturating']:.2e}")
 
 
@@ -169,9 +180,8 @@ def bench_wgan(samples: int = 10_000) -> None:
             worst = f"{min(per_digit):.1%} ({int(np.argmin(per_digit))})"
         latency = _median_seconds(lambda: sample_digits(generator, autoencoder, 64, seed=1,
                                                         digit=3 if conditional else None), repeats=50) * 1000
-        shares = " ".join(f"{share:.0%}" for share in quality["digit_shares"])
         print(f"{model:<11} {quality['inception_score']:>5.2f} {quality['frechet_distance']:>8.2f} {agreement:>7} "
-              f"{worst:>11} {latency:>13.1f}  {shares}")
+              f"{worst:>11} {latency:>13.1f}  {_shares(quality)}")
 
 
 def bench_restore(count: int = 200, steps: int = 300) -> None:

@@ -28,6 +28,11 @@ def inception_score(probabilities: torch.Tensor) -> float:
     return float(torch.exp((p * (p.log() - marginal.log())).sum(1).mean()))
 
 
+def unsure_share(probabilities: torch.Tensor, threshold: float = 0.9) -> float:
+    """Share of images whose most likely class has probability below `threshold`: what lowers IS."""
+    return float((probabilities.max(1).values < threshold).float().mean())
+
+
 def frechet_distance(features_a: torch.Tensor, features_b: torch.Tensor) -> float:
     """Fréchet distance between Gaussians fitted to two (N, F) feature sets."""
     a, b = features_a.double(), features_b.double()
@@ -74,8 +79,9 @@ def correlation_summaries(codes: np.ndarray) -> dict[str, float]:
 
 
 def sample_quality(samples: torch.Tensor, classifier: torch.nn.Module, real_features: torch.Tensor) -> dict:
-    """Classifier-IS, Fréchet distance to real features, and the digit shares of (N, 1, 28, 28) samples."""
+    """Classifier-IS, Fréchet distance to real features, the share the classifier is unsure of, and the
+    digit shares of (N, 1, 28, 28) samples."""
     probabilities = predict_logits(classifier, samples).softmax(1)
-    return {"inception_score": inception_score(probabilities),
+    return {"inception_score": inception_score(probabilities), "unsure_share": unsure_share(probabilities),
             "frechet_distance": frechet_distance(classifier_features(classifier, samples), real_features),
             "digit_shares": digit_shares(probabilities.argmax(1).numpy())}

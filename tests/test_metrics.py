@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from nnimg.metrics import correlation_summaries, digit_shares, frechet_distance, inception_score
+from nnimg.metrics import correlation_summaries, digit_shares, frechet_distance, inception_score, unsure_share
 
 
 def test_inception_score_bounds():
@@ -12,6 +12,14 @@ def test_inception_score_bounds():
     one_class[:, 3] = 1
     assert inception_score(one_class) == pytest.approx(1.0, rel=1e-6)
     assert inception_score(torch.full((50, 10), 0.1)) == pytest.approx(1.0, rel=1e-6)
+
+
+def test_unsure_share_counts_images_below_the_threshold():
+    sure, torn = torch.eye(10)[:3], torch.full((1, 10), 0.1)
+    borderline = torch.tensor([[0.9] + [0.1 / 9] * 9])
+    assert unsure_share(torch.cat([sure, torn])) == pytest.approx(0.25)
+    assert unsure_share(borderline) == 0.0  # at the threshold counts as sure
+    assert unsure_share(borderline, threshold=0.95) == 1.0
 
 
 def test_frechet_distance_of_shifted_gaussians():
