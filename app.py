@@ -23,7 +23,7 @@ from nnimg.latent import (CodeCache, correlation_by_dim, decode_and_classify, en
 from nnimg.losses import GENERATOR_LOSSES
 from nnimg.metrics import classifier_features, classify, psnr, sample_quality, ssim
 from nnimg.models.autoencoder import Autoencoder
-from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator
+from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator, sample_latent
 from nnimg.plots import (confusion_matrix, coordinate_histograms, correlation_heatmap, critic_curves, digit_share_bars,
                          gan_curves, image_grid, image_rows, live_gan_curves, mse_curve, scatter_codes, summary_curves)
 from nnimg.preprocess import InvalidImageError, read_image_file, to_mnist_digit
@@ -396,7 +396,7 @@ def gan_grid(loss: str, epoch: float = -1, seed: float = -1) -> np.ndarray:
         generator = ZOO.dcgan(loss)
     except CheckpointError as error:
         raise gr.Error(str(error)) from None
-    noise = torch.randn(64, generator.config.noise_dim, generator=torch.Generator().manual_seed(seed))
+    noise = sample_latent(generator.config, 64, generator=torch.Generator().manual_seed(seed))
     return image_grid(sample_images(generator, noise).numpy(), columns=8)
 
 
@@ -421,7 +421,7 @@ def _quality_row(name: str, images: torch.Tensor) -> tuple:
 def _dcgan_quality(loss: str, count: int) -> tuple:
     """One table row for the shipped DCGAN of `loss`: fixed noise (seed 0), so computed once."""
     generator = ZOO.dcgan(loss)
-    noise = torch.randn(count, generator.config.noise_dim, generator=torch.Generator().manual_seed(0))
+    noise = sample_latent(generator.config, count, generator=torch.Generator().manual_seed(0))
     return _quality_row(loss, sample_images(generator, noise).unsqueeze(1))
 
 

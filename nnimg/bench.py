@@ -18,6 +18,7 @@ from nnimg.data import load_test_split, load_train_split, to_tensor
 from nnimg.gan_training import sample_images
 from nnimg.losses import GENERATOR_LOSSES
 from nnimg.metrics import classifier_features, frechet_distance, inception_score, psnr, sample_quality, ssim
+from nnimg.models.dcgan import sample_latent
 from nnimg.restore import DEGRADATIONS, degrade
 from nnimg.sampling import generate, noise, sample_digits
 from nnimg.training import predict_logits, reconstruction_mse
@@ -150,7 +151,7 @@ def bench_gan(samples: int = 1000, early_steps: int = 100) -> None:
     for loss in GENERATOR_LOSSES:
         records = json.loads(dcgan_paths(loss)["records"].read_text())
         generator = zoo.dcgan(loss)
-        noise = torch.randn(samples, generator.config.noise_dim, generator=torch.Generator().manual_seed(0))
+        noise = sample_latent(generator.config, samples, generator=torch.Generator().manual_seed(0))
         quality = sample_quality(sample_images(generator, noise).unsqueeze(1), zoo.classifier, real)
         early[loss] = float(np.mean([r["g_grad_norm"] for r in records["records"] if r["step"] <= early_steps]))
         print(f"{loss:<15} {quality['inception_score']:>5.2f} {quality['frechet_distance']:>8.2f} "

@@ -8,7 +8,8 @@ import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from nnimg.losses import discriminator_loss, generator_loss
+from nnimg.losses import code_loss, discriminator_loss, generator_loss
+from nnimg.models.dcgan import latent_codes, sample_latent
 
 
 def gradient_norm(module: nn.Module) -> float:
@@ -34,19 +35,21 @@ def train_dcgan(
     snapshot_every: int = 0,
     fixed_noise: torch.Tensor | None = None,
     ema: AveragedModel | None = None,
+    info_weight: float = 1.0,
 ) -> Iterator[dict]:
     """Alternate `d_steps` discriminator steps (BCE) and one generator step (`loss`).
 
     If `ema` (an exponential moving average of the generator) is given, it is updated after every
-    generator step and the snapshots are drawn from it.
+    generator step and the snapshots are drawn from it. For an InfoGAN (a generator with
+    categories), `info_weight` times the code head's cross-entropy joins both D's and G's losses.
 
     Yields, every `record_every` generator steps (and at every snapshot), the means since the
-    last event of D's and G's losses, of D(x) and D(G(z)), and of the norm of G's gradient; every
-    `snapshot_every` steps (if set) also "samples": G(fixed_noise) as (N, 28, 28) floats.
-    Batches depend only on (seed, step).
+    last event of D's and G's losses, of D(x) and D(G(z)), of the norm of G's gradient from `loss`
+    alone and, for an InfoGAN, of the code loss; every `snapshot_every` steps (if set) also
+    "samples": G(fixed_noise) as (N, 28, 28) floats. Batches depend only on (seed, step).
     """
     device = next(generator.parameters()).device
-    noise_dim = generator.config.noise_dim
+    config = generator.config
     sums: dict[str, float] = {}
     count = 0
     for step in range(start_step, steps):
@@ -55,20 +58,29 @@ def train_dcgan(
         rng = torch.Generator().manual_seed(seed * 1_000_003 + step)
         for _ in range(d_steps):
             real = images[torch.randint(0, len(images), (batch_size,), generator=rng)].to(device)
+            latent = sample_latent(config, batch_size, generator=rng).to(device)
             with torch.no_grad():
-                fake = generator(torch.randn(batch_size, noise_dim, generator=rng).to(device))
-            real_logits, fake_logits = discriminator(real), discriminator(fake)
+                fake = generator(latent)
+            real_logits = discriminator(real)
+            fake_logits, code_logits = discriminator.logits_and_codes(fake)
             d_loss = discriminator_loss(real_logits, fake_logits)
+            if code_logits is not None:
+                d_loss = d_loss + info_weight * code_loss(code_logits, latent_codes(config, latent))
             d_optimizer.zero_grad(set_to_none=True)
             d_loss.backward()
             d_optimizer.step()
-        fake_logits = discriminator(generator(torch.randn(batch_size, noise_dim, generator=rng).to(device)))
+        latent = sample_latent(config, batch_size, generator=rng).to(device)
+        fake_logits, code_logits = discriminator.logits_and_codes(generator(latent))
         g_loss = generator_loss(fake_logits, loss)
         g_optimizer.zero_grad(set_to_none=True)
-        g_loss.backward()
+        g_loss.backward(retain_graph=code_logits is not None)
         record = {"d_loss": d_loss.item(), "g_loss": g_loss.item(), "g_grad_norm": gradient_norm(generator),
                   "d_real": torch.sigmoid(real_logits).mean().item(),
                   "d_fake": torch.sigmoid(fake_logits).mean().item()}
+        if code_logits is not None:  # after the norm above, which stays the lesson's: `loss` alone
+            info = code_loss(code_logits, latent_codes(config, latent))
+            (info_weight * info).backward()
+            record["code_loss"] = info.item()
         g_optimizer.step()
         if ema is not None:
             ema.update_parameters(generator)

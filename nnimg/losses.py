@@ -55,3 +55,8 @@ def generator_loss(fake_logits: torch.Tensor, kind: str) -> torch.Tensor:
     if kind == "least-squares":
         return ((1 - torch.sigmoid(fake_logits)) ** 2).mean()
     raise ValueError(f"unknown generator loss {kind!r}; choose one of {', '.join(GENERATOR_LOSSES)}")
+
+
+def code_loss(code_logits: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
+    """InfoGAN's term: cross-entropy of D's code head against the codes G was given."""
+    return nn.functional.cross_entropy(code_logits, codes)

@@ -118,7 +118,7 @@ class ModelZoo:
         """Restore with one of RESTORATION_METHODS; yields progress events, the last with "restored"."""
         if method == "gan":
             generator = self.dcgan("non-saturating")
-            yield from restore_with_generator(generator, generator.config.noise_dim, degraded, steps=steps, seed=seed,
+            yield from restore_with_generator(generator, generator.config.latent_dim, degraded, steps=steps, seed=seed,
                                               norm=norm, restarts=GAN_RESTARTS[method], temperature=GAN_TEMPERATURE,
                                               lr=GAN_LR)
         elif method == "latent-gan":

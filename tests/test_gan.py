@@ -7,8 +7,8 @@ import torch
 from nnimg.checkpoints import load_model, save_model
 from nnimg.gan_training import gradient_norm, sample_images, train_dcgan
 from nnimg.grids import grid_tiles, read_snapshots, write_snapshots
-from nnimg.losses import GENERATOR_LOSSES, discriminator_loss, generator_loss
-from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator
+from nnimg.losses import GENERATOR_LOSSES, code_loss, discriminator_loss, generator_loss
+from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator, latent_codes, sample_latent
 
 
 def test_shapes_follow_the_spec():
@@ -17,7 +17,8 @@ def test_shapes_follow_the_spec():
     images = generator(torch.randn(3, 100))
     assert images.shape == (3, 1, 28, 28) and 0 <= images.min() and images.max() <= 1
     assert discriminator(images).shape == (3,)
-    assert discriminator.net[-1].in_features == 1152  # flatten (128 x 3 x 3) -> 1 logit
+    assert discriminator.logit.in_features == 1152  # flatten (128 x 3 x 3) -> 1 logit
+    assert discriminator.code_head is None and discriminator.logits_and_codes(images)[1] is None
 
 
 def test_generator_losses_at_known_points():
@@ -28,6 +29,41 @@ def test_generator_losses_at_known_points():
     assert discriminator_loss(torch.tensor([0.0]), torch.tensor([0.0])).item() == pytest.approx(2 * math.log(2))
     with pytest.raises(ValueError, match="unknown generator loss"):
         generator_loss(logit, "wasserstein")
+
+
+def test_infogan_latent_carries_a_one_hot_code_that_d_predicts():
+    config = DCGANConfig(width=8, categories=10)
+    latent = sample_latent(config, 20, generator=torch.Generator().manual_seed(0), codes=torch.arange(20) % 10)
+    assert latent.shape == (20, 110) and config.latent_dim == 110
+    assert torch.equal(latent[:, 100:].sum(1), torch.ones(20)) and torch.equal(latent_codes(config, latent), torch.arange(20) % 10)
+    plain = DCGANConfig(width=8)  # no code: the same Gaussian noise as before InfoGAN existed
+    assert torch.equal(sample_latent(plain, 5, generator=torch.Generator().manual_seed(3)),
+                       torch.randn(5, 100, generator=torch.Generator().manual_seed(3)))
+    logits, code_logits = Discriminator(config).logits_and_codes(Generator(config)(latent))
+    assert logits.shape == (20,) and code_logits.shape == (20, 10)
+    sure = torch.full((2, 10), -20.0)
+    sure[[0, 1], [3, 7]] = 20.0
+    assert code_loss(sure, torch.tensor([3, 7])).item() == pytest.approx(0.0, abs=1e-6)
+    assert code_loss(torch.zeros(2, 10), torch.tensor([3, 7])).item() == pytest.approx(math.log(10))
+
+
+def test_infogan_training_records_the_code_loss_and_the_adversarial_gradient_alone(digits):
+    """The code loss moves G, while |grad G| stays the gradient of the adversarial loss (the lesson's)."""
+    config = DCGANConfig(width=8, categories=10)
+
+    def one_step(info_weight: float) -> tuple[dict, torch.Tensor]:
+        torch.manual_seed(0)
+        generator, discriminator = Generator(config), Discriminator(config)
+        g_optimizer = torch.optim.Adam(generator.parameters(), lr=2e-3, betas=(0.5, 0.999))
+        d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=0.0)  # D stays put: the same G step follows
+        (event,) = train_dcgan(generator, discriminator, g_optimizer, d_optimizer, digits, loss="saturating", steps=1,
+                               batch_size=16, record_every=1, info_weight=info_weight)
+        return event, torch.cat([p.detach().flatten() for p in generator.parameters()])
+
+    (plain, plain_weights), (info, info_weights) = one_step(0.0), one_step(1.0)
+    assert 0 < info["code_loss"] == pytest.approx(plain["code_loss"])
+    assert info["g_grad_norm"] == pytest.approx(plain["g_grad_norm"], rel=1e-6)
+    assert not torch.allclose(info_weights, plain_weights)
 
 
 def test_losses_stay_finite_where_d_is_sure():

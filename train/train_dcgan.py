@@ -23,15 +23,16 @@ from nnimg.data import load_train_split, to_tensor  # noqa: E402
 from nnimg.gan_training import generator_average, sample_images, train_dcgan  # noqa: E402
 from nnimg.grids import read_snapshots, write_snapshots  # noqa: E402
 from nnimg.losses import GENERATOR_LOSSES  # noqa: E402
-from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator  # noqa: E402
+from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator, sample_latent  # noqa: E402
 from nnimg.training import pick_device  # noqa: E402
 
 FIXED_NOISE_SEED = 1234
 
 
-def fixed_noise(noise_dim: int) -> torch.Tensor:
-    """The 64 noise vectors every grid along training is drawn from."""
-    return torch.randn(64, noise_dim, generator=torch.Generator().manual_seed(FIXED_NOISE_SEED))
+def fixed_noise(config: DCGANConfig) -> torch.Tensor:
+    """The 64 latent vectors every grid along training is drawn from (for an InfoGAN, the codes in turn)."""
+    codes = torch.arange(64) % config.categories if config.categories else None
+    return sample_latent(config, 64, generator=torch.Generator().manual_seed(FIXED_NOISE_SEED), codes=codes)
 
 
 def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None:
@@ -42,9 +43,9 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None
         return
     torch.manual_seed(args.seed)
     device = pick_device(args.device)
-    config = DCGANConfig(width=args.width)
+    config = DCGANConfig(width=args.width, categories=args.categories)
     generator = Generator(config).to(device)
-    discriminator = Discriminator(DCGANConfig(width=args.d_width)).to(device)
+    discriminator = Discriminator(DCGANConfig(width=args.d_width, categories=args.categories)).to(device)
     betas = (0.5, 0.999)
     g_optimizer = torch.optim.Adam(generator.parameters(), lr=args.lr, betas=betas)
     d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=args.lr, betas=betas)
@@ -56,7 +57,7 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None
     total_steps = args.epochs * steps_per_epoch
     resume_path = out / ".resume" / f"{name}.safetensors"
     samples_path = out / f"{name}_samples.png"
-    noise = fixed_noise(config.noise_dim)
+    noise = fixed_noise(config)
     progress = {"records": [], "wall_seconds": 0.0, "step": 0}
     snapshots = [sample_images(shipped, noise).numpy()]
     if resume_path.exists() and not args.force:
@@ -67,7 +68,7 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None
     for event in train_dcgan(generator, discriminator, g_optimizer, d_optimizer, images, loss=loss, steps=total_steps,
                              batch_size=args.batch_size, d_steps=args.d_steps, seed=args.seed,
                              start_step=progress["step"], record_every=10, snapshot_every=steps_per_epoch,
-                             fixed_noise=noise, ema=ema):
+                             fixed_noise=noise, ema=ema, info_weight=args.info_weight):
         samples = event.pop("samples", None)
         progress["records"].append(event)
         progress["step"] = event["step"]
@@ -78,14 +79,16 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None
             save_training_state(resume_path, modules=modules, optimizers=optimizers, progress=progress)
             print(f"{name} epoch {event['step'] // steps_per_epoch}/{args.epochs}: D loss {event['d_loss']:.3f}, "
                   f"G loss {event['g_loss']:.3f}, D(x) {event['d_real']:.2f}, D(G(z)) {event['d_fake']:.2f}, "
-                  f"|grad G| {event['g_grad_norm']:.3g}", flush=True)
+                  f"|grad G| {event['g_grad_norm']:.3g}"
+                  + (f", code loss {event['code_loss']:.3f}" if "code_loss" in event else ""), flush=True)
     save_model(out / f"{name}.safetensors", shipped.cpu())
     wall = time.perf_counter() - started
     records = {"name": name, "loss": loss, "config": config.to_dict(), "steps_per_epoch": steps_per_epoch,
                "records": progress["records"], "wall_seconds": wall,
                "train_images_per_second": total_steps * args.batch_size / wall,
                "recipe": {k: getattr(args, k)
-                          for k in ("epochs", "batch_size", "lr", "d_steps", "width", "d_width", "ema", "seed")},
+                          for k in ("epochs", "batch_size", "lr", "d_steps", "width", "d_width", "categories",
+                                    "info_weight", "ema", "seed")},
                "fixed_noise_seed": FIXED_NOISE_SEED, "device": str(device), "torch_threads": torch.get_num_threads()}
     (out / f"{name}.json").write_text(json.dumps(records) + "\n")
     resume_path.unlink()
@@ -101,6 +104,9 @@ def main() -> None:
     parser.add_argument("--d-steps", type=int, default=3, help="discriminator steps per generator step")
     parser.add_argument("--width", type=int, default=64, help="G's channels: 4w -> 2w -> w")
     parser.add_argument("--d-width", type=int, default=None, help="D's channels: w/2 -> w -> 2w (default: --width)")
+    parser.add_argument("--categories", type=int, default=0,
+                        help="InfoGAN: a one-hot code of this many categories joins G's noise (0: plain DCGAN)")
+    parser.add_argument("--info-weight", type=float, default=1.0, help="weight of InfoGAN's code loss")
     parser.add_argument("--ema", type=float, default=0.999,
                         help="decay of the moving average of G's weights that ships (0: ship G itself)")
     parser.add_argument("--seed", type=int, default=0)
