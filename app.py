@@ -872,14 +872,17 @@ def _last_epoch(loss: str) -> int:
 def gan_losses_tab() -> OnLoad:
     gr.Markdown("The DCGAN of SPEC §6 trained three times, changing only the generator's loss (D keeps its "
                 "binary cross-entropy). Early on D rejects fakes confidently; the saturating loss log(1 - D) then "
-                "has almost no gradient, the non-saturating -log D has a large one, and least squares sits between.")
+                "has almost no gradient, the non-saturating -log D has a large one, and least squares sits between. "
+                "The shipped models add InfoGAN's 10-way code: a one-hot code joins G's noise and a head on D learns "
+                "to read it back, so each code comes to draw one kind of digit (no labels are used). The gradient "
+                "curve shows the gradient of the adversarial loss alone.")
     epochs, grids, curves, on_open = {}, {}, {}, []
     with gr.Row():
         for loss in GENERATOR_LOSSES:
             with gr.Column():
                 gr.Markdown(f"### {loss}")
                 epochs[loss] = gr.Slider(-1, _last_epoch(loss), value=-1, step=1, label="Epoch (-1: end of training)")
-                grids[loss] = _image_output("64 samples from fixed noise")
+                grids[loss] = _image_output("64 samples from fixed noise (codes 0-9 in turn)")
                 curves[loss] = gr.Plot()
                 loss_box = gr.Textbox(loss, visible=False)
                 seed = gr.Number(-1, visible=False)

@@ -2,6 +2,9 @@
 checkpoints/dcgan_<loss>.safetensors (the generator), .json (curves) and _samples.png
 (the 8x8 grid of the same 64 noise vectors after every epoch).
 
+The defaults are the shipped recipe: InfoGAN's 10-way code, 1 D step per G step, D twice as wide
+as SPEC §6's. The write-up's plain DCGAN: --categories 0 --d-steps 3 --d-width 64 --epochs 10.
+
     python train/train_dcgan.py --loss all
     python train/train_dcgan.py --loss saturating --epochs 1 --steps 20 --out /tmp/ckpt   # a dry run
 """
@@ -98,13 +101,13 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--loss", choices=GENERATOR_LOSSES + ("all",), required=True)
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--d-steps", type=int, default=3, help="discriminator steps per generator step")
+    parser.add_argument("--d-steps", type=int, default=1, help="discriminator steps per generator step")
     parser.add_argument("--width", type=int, default=64, help="G's channels: 4w -> 2w -> w")
-    parser.add_argument("--d-width", type=int, default=None, help="D's channels: w/2 -> w -> 2w (default: --width)")
-    parser.add_argument("--categories", type=int, default=0,
+    parser.add_argument("--d-width", type=int, default=128, help="D's channels: w/2 -> w -> 2w")
+    parser.add_argument("--categories", type=int, default=10,
                         help="InfoGAN: a one-hot code of this many categories joins G's noise (0: plain DCGAN)")
     parser.add_argument("--info-weight", type=float, default=1.0, help="weight of InfoGAN's code loss")
     parser.add_argument("--ema", type=float, default=0.999,
@@ -116,7 +119,6 @@ def main() -> None:
     parser.add_argument("--force", action="store_true")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "checkpoints")
     args = parser.parse_args()
-    args.d_width = args.d_width or args.width
     if args.threads:
         torch.set_num_threads(args.threads)
     images = to_tensor(load_train_split()[0])
