@@ -66,9 +66,14 @@ def _data_loss(estimate: torch.Tensor, degraded: Degraded, norm: str) -> torch.T
     return per_pixel.flatten(1).sum(1) / degraded.known.flatten(1).sum(1)
 
 
+def gaussian_starts(noise_dim: int) -> Callable[[int, torch.Generator], torch.Tensor]:
+    """Starting latents drawn from a standard Gaussian of `noise_dim` numbers."""
+    return lambda count, rng: torch.randn(count, noise_dim, generator=rng)
+
+
 def restore_with_generator(
     generate: Callable[[torch.Tensor], torch.Tensor],
-    noise_dim: int,
+    draw_starts: Callable[[int, torch.Generator], torch.Tensor],
     degraded: Degraded,
     *,
     steps: int = 300,
@@ -81,7 +86,8 @@ def restore_with_generator(
     report_every: int = 25,
 ) -> Iterator[dict]:
     """Find z so that generate(z) matches the observation (model inversion when nothing is
-    degraded); every image gets `restarts` random starts, all optimised in one batch.
+    degraded); every image gets `restarts` random starts, drawn by `draw_starts(count, rng)` from
+    G's prior, all optimised in one batch.
 
     Yields {"step", "loss", "estimate"} (the best restart's generate(z)) every `report_every`
     steps, then a last event with "restored", known pixels kept for masks: the best restart, or
@@ -89,7 +95,7 @@ def restore_with_generator(
     mean over the fits found, which trades a little sharpness for a lower expected error.
     """
     count = len(degraded.observed)
-    z = torch.randn(count * restarts, noise_dim, generator=torch.Generator().manual_seed(seed)).requires_grad_()
+    z = draw_starts(count * restarts, torch.Generator().manual_seed(seed)).requires_grad_()
     optimizer = torch.optim.Adam([z], lr=lr)
     repeated = Degraded(degraded.observed.repeat_interleave(restarts, 0),
                         degraded.known.repeat_interleave(restarts, 0), degraded.noise_sigma)

@@ -17,9 +17,9 @@ from nnimg.checkpoints import (AE_STUDY_DEPTH, LATENT_GAN_MODELS, CheckpointErro
 from nnimg.losses import GENERATOR_LOSSES
 from nnimg.models.autoencoder import Autoencoder
 from nnimg.models.classifier import Classifier
-from nnimg.models.dcgan import Generator
+from nnimg.models.dcgan import Generator, sample_latent
 from nnimg.models.latent_gan import CodeGenerator
-from nnimg.restore import Degraded, GaussianPrior, restore_with_autoencoder, restore_with_generator
+from nnimg.restore import Degraded, GaussianPrior, gaussian_starts, restore_with_autoencoder, restore_with_generator
 
 RESTORATION_METHODS = ("gan", "latent-gan", "ae", "uniform-ae", "classical")
 # The AE priors' latent size, the same for the plain and the uniform-latent AE so they compare fairly.
@@ -118,14 +118,16 @@ class ModelZoo:
         """Restore with one of RESTORATION_METHODS; yields progress events, the last with "restored"."""
         if method == "gan":
             generator = self.dcgan("non-saturating")
-            yield from restore_with_generator(generator, generator.config.latent_dim, degraded, steps=steps, seed=seed,
-                                              norm=norm, restarts=GAN_RESTARTS[method], temperature=GAN_TEMPERATURE,
-                                              lr=GAN_LR)
+            yield from restore_with_generator(
+                generator, lambda count, rng: sample_latent(generator.config, count, generator=rng), degraded,
+                steps=steps, seed=seed, norm=norm, restarts=GAN_RESTARTS[method], temperature=GAN_TEMPERATURE,
+                lr=GAN_LR)
         elif method == "latent-gan":
             generator, autoencoder = self.latent_gan("wgan")
-            yield from restore_with_generator(lambda z: autoencoder.decoder(generator(z)), generator.config.noise_dim,
-                                              degraded, steps=steps, seed=seed, norm=norm,
-                                              restarts=GAN_RESTARTS[method], temperature=GAN_TEMPERATURE, lr=GAN_LR)
+            yield from restore_with_generator(
+                lambda z: autoencoder.decoder(generator(z)), gaussian_starts(generator.config.noise_dim), degraded,
+                steps=steps, seed=seed, norm=norm, restarts=GAN_RESTARTS[method], temperature=GAN_TEMPERATURE,
+                lr=GAN_LR)
         elif method in ("ae", "uniform-ae"):
             masked = degraded.noise_sigma == 0
             latent_dim = RESTORATION_AE_DIM["mask" if masked else "noise"]
