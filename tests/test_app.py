@@ -41,7 +41,7 @@ def client(tmp_path_factory):
                    Autoencoder(AutoencoderConfig(latent_dim=10, depth=depth, hidden=16)))
     save_model(checkpoints / "classifier.safetensors", Classifier(ClassifierConfig(channels=(4, 8), features=16)))
     (checkpoints / "ae_d32_l3.safetensors").write_bytes(b"not a checkpoint")
-    save_model(checkpoints / "dcgan_non-saturating.safetensors", Generator(DCGANConfig(width=8)))
+    save_model(checkpoints / "dcgan_non-saturating.safetensors", Generator(DCGANConfig(width=8, categories=10)))
     write_snapshots(checkpoints / "dcgan_non-saturating_samples.png", [np.zeros((64, 28, 28)), np.ones((64, 28, 28))])
     record = {"step": 1, "d_loss": 1.0, "g_loss": 1.0, "d_real": 0.5, "d_fake": 0.5, "g_grad_norm": 1.0}
     (checkpoints / "dcgan_non-saturating.json").write_text(json.dumps({"records": [record], "steps_per_epoch": 1}))
@@ -186,6 +186,9 @@ def test_restore_applies_the_degradation_server_side(client, test_digit_png):
                                                  "classical", 10, 0, api_name="/restore")
     degraded = np.array(Image.open(observed))
     assert degraded.shape == (28, 28) and degraded[9:19, 9:19].max() == 0 and "PSNR" in summary
+    assert Image.open(restored).size == (28, 28)
+    restored, _, _ = client.predict(gradio_client.handle_file(str(test_digit_png)), "noise-0.3", "gan", 10, 0,
+                                    api_name="/restore")  # the DCGAN prior, an InfoGAN here: starts carry codes
     assert Image.open(restored).size == (28, 28)
     with pytest.raises(gradio_client.exceptions.AppError, match="Unknown degradation"):
         client.predict(gradio_client.handle_file(str(test_digit_png)), "blur", "classical", 10, 0, api_name="/restore")
