@@ -143,8 +143,8 @@ def bench_gan(samples: int = 1000, early_steps: int = 100) -> None:
     print(f"{samples} samples per loss (seed 0); Fréchet distance to the 10,000 real test digits")
     print(f"(real digits): the first {samples} test digits, by the same measure; "
           "unsure: the share the classifier puts under 90% on any digit")
-    print(f"{'loss':<15} {'IS':>5} {'Fréchet':>8} {'unsure':>6} {'|grad G|, first ' + str(early_steps) + ' steps':>26} "
-          f"{'train img/s':>11}  digit shares 0-9")
+    gradient_header = f"|grad G|, first {early_steps} steps"
+    print(f"{'loss':<15} {'IS':>5} {'Fréchet':>8} {'unsure':>6} {gradient_header:>26} {'train img/s':>11}  digit shares 0-9")
     reference = sample_quality(test_digits[:samples], zoo.classifier, real)
     print(f"{'(real digits)':<15} {reference['inception_score']:>5.2f} {reference['frechet_distance']:>8.2f} "
           f"{reference['unsure_share']:>6.1%} {'':>26} {'':>11}  {_shares(reference)}")

@@ -35,7 +35,8 @@ def test_infogan_latent_carries_a_one_hot_code_that_d_predicts():
     config = DCGANConfig(width=8, categories=10)
     latent = sample_latent(config, 20, generator=torch.Generator().manual_seed(0), codes=torch.arange(20) % 10)
     assert latent.shape == (20, 110) and config.latent_dim == 110
-    assert torch.equal(latent[:, 100:].sum(1), torch.ones(20)) and torch.equal(latent_codes(config, latent), torch.arange(20) % 10)
+    assert torch.equal(latent[:, 100:].sum(1), torch.ones(20))
+    assert torch.equal(latent_codes(config, latent), torch.arange(20) % 10)
     plain = DCGANConfig(width=8)  # no code: the same Gaussian noise as before InfoGAN existed
     assert torch.equal(sample_latent(plain, 5, generator=torch.Generator().manual_seed(3)),
                        torch.randn(5, 100, generator=torch.Generator().manual_seed(3)))

@@ -56,7 +56,8 @@ def test_generator_inversion_finds_a_reachable_image():
     with torch.no_grad():
         target = generate(torch.randn(2, 4))
     untouched = apply_mask(target, torch.ones(1, 1, 28, 28))
-    events = list(restore_with_generator(generate, gaussian_starts(4), untouched, steps=150, restarts=3, lr=0.1, report_every=50))
+    events = list(restore_with_generator(generate, gaussian_starts(4), untouched, steps=150, restarts=3, lr=0.1,
+                                         report_every=50))
     assert [event["step"] for event in events] == [50, 100, 150]
     assert events[-1]["loss"] < events[0]["loss"] and psnr(events[-1]["restored"], target).min() > 30
 
@@ -64,7 +65,8 @@ def test_generator_inversion_finds_a_reachable_image():
 def test_generator_restoration_keeps_known_pixels(digits):
     generate = lambda z: torch.sigmoid(z @ torch.ones(2, 784)).view(-1, 1, 28, 28)  # noqa: E731
     holed = degrade(digits[:3], "quarter", seed=0)
-    restored = list(restore_with_generator(generate, gaussian_starts(2), holed, steps=5, restarts=2, norm="l1"))[-1]["restored"]
+    events = restore_with_generator(generate, gaussian_starts(2), holed, steps=5, restarts=2, norm="l1")
+    restored = list(events)[-1]["restored"]
     assert torch.equal(restored * holed.known, digits[:3] * holed.known)
 
 
@@ -77,7 +79,8 @@ def test_averaged_restarts_weigh_the_better_fits():
     observed = apply_mask(target, window_mask(10))  # the centre pixel (14, 14) is unknown
 
     def centre(temperature: float) -> float:
-        events = restore_with_generator(generate, gaussian_starts(2), observed, steps=1, restarts=2, temperature=temperature)
+        events = restore_with_generator(generate, gaussian_starts(2), observed, steps=1, restarts=2,
+                                        temperature=temperature)
         return list(events)[-1]["restored"][0, 0, 14, 14].item()
 
     assert centre(0.0) == pytest.approx(0.8) and centre(1e-3) == pytest.approx(0.8, abs=1e-4)
