@@ -71,6 +71,16 @@ def test_dcgan_ships_with_curves_and_grids(loss):
     assert {"d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm"} <= set(records["records"][0])
 
 
+@pytest.mark.parametrize("loss", GENERATOR_LOSSES)
+def test_the_dcgan_script_defaults_repeat_the_shipped_recipe(loss):
+    """BENCHMARKS.md and the README make the shipped DCGANs with `train_dcgan.py --loss LOSS` alone."""
+    parser = runpy.run_path(str(REPO_ROOT / "train" / "train_dcgan.py"))["build_parser"]()
+    args = parser.parse_args(["--loss", loss])
+    records = json.loads(dcgan_paths(loss)["records"].read_text())
+    assert {key: getattr(args, key) for key in records["recipe"]} == records["recipe"]
+    assert records["config"] == {"noise_dim": 100, "width": args.width, "categories": args.categories}
+
+
 @pytest.mark.parametrize("model", LATENT_GAN_MODELS)
 def test_latent_gans_ship_with_their_records(model):
     paths = latent_gan_paths(model)

@@ -98,7 +98,7 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None
     print(f"{name}: done in {wall:.0f} s")
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--loss", choices=GENERATOR_LOSSES + ("all",), required=True)
     parser.add_argument("--epochs", type=int, default=8)
@@ -118,7 +118,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--force", action="store_true")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "checkpoints")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = build_parser().parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     images = to_tensor(load_train_split()[0])
