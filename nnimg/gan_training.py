@@ -70,6 +70,7 @@ def train_dcgan(
             d_loss.backward()
             d_optimizer.step()
         latent = sample_latent(config, batch_size, generator=rng).to(device)
+        discriminator.requires_grad_(False)  # G's step needs gradients through D, not D's own
         fake_logits, code_logits = discriminator.logits_and_codes(generator(latent))
         g_loss = generator_loss(fake_logits, loss)
         g_optimizer.zero_grad(set_to_none=True)
@@ -82,6 +83,7 @@ def train_dcgan(
             (info_weight * info).backward()
             record["code_loss"] = info.item()
         g_optimizer.step()
+        discriminator.requires_grad_(True)
         if ema is not None:
             ema.update_parameters(generator)
         for key, value in record.items():

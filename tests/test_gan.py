@@ -96,6 +96,7 @@ def test_a_few_training_steps_of_each_loss(digits, loss):
     assert [event["step"] for event in events] == [3, 6]
     assert all(event["samples"].shape == (64, 28, 28) for event in events)
     assert all(0 <= event["d_real"] <= 1 and event["g_grad_norm"] > 0 for event in events)
+    assert all(p.requires_grad for p in discriminator.parameters())  # frozen for G's steps only
 
 
 def test_gradient_norm_and_generator_round_trip(tmp_path):
