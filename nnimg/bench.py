@@ -1,4 +1,4 @@
-"""Measured figures: `python -m nnimg.bench {ae,classifier,transfer,gan,wgan,restore,restore-speed}`."""
+"""Measured figures: `python -m nnimg.bench {ae,classifier,transfer,gan,gan-speed,wgan,restore,restore-speed}`."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ import torch
 from nnimg.checkpoints import (AE_STUDY_DEPTH, LATENT_GAN_MODELS, REPO_ROOT, checkpoint_dir, dcgan_paths,
                                shipped_autoencoders)
 from nnimg.data import load_test_split, load_train_split, to_tensor
-from nnimg.gan_training import sample_images
+from nnimg.gan_training import sample_images, train_dcgan
 from nnimg.losses import GENERATOR_LOSSES
 from nnimg.metrics import classifier_features, frechet_distance, inception_score, psnr, sample_quality, ssim
-from nnimg.models.dcgan import sample_latent
+from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator, sample_latent
 from nnimg.restore import DEGRADATIONS, degrade
 from nnimg.sampling import generate, noise, sample_digits
 from nnimg.training import predict_logits, reconstruction_mse
@@ -160,6 +160,27 @@ def bench_gan(samples: int = 1000, early_steps: int = 100) -> None:
     print(f"early gradient norm, saturating / non-saturating: {early['saturating'] / early['non-saturating']:.2e}")
 
 
+# (name, G's config, D's config, D steps per G step): the shipped recipe and the write-up's plain DCGAN
+GAN_SPEED_RECIPES = (("InfoGAN, D width 128, 1 D step (shipped)", DCGANConfig(categories=10),
+                      DCGANConfig(width=128, categories=10), 1),
+                     ("plain, D width 64, 3 D steps (write-up)", DCGANConfig(), DCGANConfig(), 3))
+
+
+def bench_gan_speed(steps: int = 40, batch_size: int = 64) -> None:
+    """Training throughput of the DCGAN recipes: generator images per second of `train_dcgan`
+    (median of 3 runs of `steps` steps from scratch, after one warm-up run), on this machine as it is."""
+    images = to_tensor(load_test_split()[0])
+    print(f"torch threads: {torch.get_num_threads()}; {steps} generator steps of batch {batch_size}, median of 3 runs")
+    for name, g_config, d_config, d_steps in GAN_SPEED_RECIPES:
+        torch.manual_seed(0)
+        generator, discriminator = Generator(g_config), Discriminator(d_config)
+        optimizers = [torch.optim.Adam(m.parameters(), lr=2e-3, betas=(0.5, 0.999)) for m in (generator, discriminator)]
+        seconds = _median_seconds(lambda: list(train_dcgan(generator, discriminator, *optimizers, images,
+                                                           loss="non-saturating", steps=steps, batch_size=batch_size,
+                                                           d_steps=d_steps)), repeats=3)
+        print(f"{name:<42} {steps * batch_size / seconds:>5.0f} img/s  ({seconds / steps * 1000:.0f} ms per G step)")
+
+
 def bench_wgan(samples: int = 10_000) -> None:
     """Per latent GAN: classifier-IS, Fréchet distance, digit shares; for the conditional ones how
     often the classifier agrees with the asked digit; and the time to sample 64 images."""
@@ -222,7 +243,8 @@ def bench_restore_speed(steps: int = 300, zoo: ModelZoo | None = None) -> None:
 
 
 BENCHMARKS = {"ae": bench_autoencoders, "classifier": bench_classifier, "transfer": bench_transfer,
-              "gan": bench_gan, "wgan": bench_wgan, "restore": bench_restore, "restore-speed": bench_restore_speed}
+              "gan": bench_gan, "gan-speed": bench_gan_speed, "wgan": bench_wgan, "restore": bench_restore,
+              "restore-speed": bench_restore_speed}
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from nnimg.bench import GAN_SPEED_RECIPES, bench_gan_speed
 from nnimg.checkpoints import load_model, save_model
 from nnimg.gan_training import gradient_norm, sample_images, train_dcgan
 from nnimg.grids import grid_tiles, read_snapshots, write_snapshots
@@ -115,3 +116,9 @@ def test_snapshot_strip_round_trip(tmp_path):
     grids = read_snapshots(tmp_path / "s.png")
     assert len(grids) == 3 and grids[0].shape == (224, 224)
     assert np.array_equal(grid_tiles(grids[2]), np.rint(snapshots[2] * 255).astype(np.uint8))
+
+
+def test_gan_speed_bench_times_both_recipes(capsys):
+    bench_gan_speed(steps=1, batch_size=4)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "img/s" in line]
+    assert [line.split("  ")[0].strip() for line in lines] == [name for name, *_ in GAN_SPEED_RECIPES]
