@@ -101,7 +101,7 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--loss", choices=GENERATOR_LOSSES + ("all",), required=True)
-    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=16)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--d-steps", type=int, default=1, help="discriminator steps per generator step")
