@@ -209,7 +209,8 @@ def latent_correlation(model_name: str):
     """Pearson correlation of the chosen AE's coordinates, and the summaries against d."""
     codes = CORRELATION_CODES.codes(model_name, _autoencoder(model_name)).numpy()
     matrix = np.corrcoef(codes, rowvar=False)
-    return correlation_heatmap(matrix, title=f"Pearson r between coordinates, d = {codes.shape[1]}"), _correlation_curve()
+    heatmap = correlation_heatmap(matrix, title=f"Pearson r between coordinates, d = {codes.shape[1]}")
+    return heatmap, _correlation_curve()
 
 
 @functools.cache
@@ -519,7 +520,8 @@ def _latent_gan_records(model: str) -> dict:
         raise gr.Error(f"Unknown model {model!r}; choose one of {', '.join(LATENT_GAN_MODELS)}.")
     records = read_metrics(latent_gan_paths(model)["records"])
     if records is None:
-        raise gr.Error(f"latent_{model}.json is missing. Train it with: python train/train_latent_gan.py --model {model}")
+        raise gr.Error(f"latent_{model}.json is missing. "
+                       f"Train it with: python train/train_latent_gan.py --model {model}")
     return records
 
 
@@ -556,7 +558,8 @@ def interpolate_noise(seed_a: float, seed_b: float, digit_a, digit_b, steps: flo
     if first is not None and second is not None:
         generator, autoencoder = _latent_gan(CONDITIONAL_GAN)
         z = noise(1, generator.config.noise_dim, seed=seed_a).repeat(steps, 1)
-        rows.append((f"cWGAN label, {first} -> {second}", generate(generator, autoencoder, z, label_path(first, second, steps))))
+        images = generate(generator, autoencoder, z, label_path(first, second, steps))
+        rows.append((f"cWGAN label, {first} -> {second}", images))
     captioned = []
     for label, frames in rows:
         labels, confidence = classify(classifier, frames.unsqueeze(1))
@@ -599,7 +602,8 @@ def _degraded(clean: torch.Tensor, degradation: str, seed: int, window: tuple = 
             raise gr.Error(f"The window does not fit: {error}.") from None
     if degradation == "painted mask":
         return apply_mask(clean, _painted_known(editor))
-    raise gr.Error(f"Unknown degradation {degradation!r}; choose one of {', '.join(DEGRADATIONS + CUSTOM_DEGRADATIONS)}.")
+    choices = ", ".join(DEGRADATIONS + CUSTOM_DEGRADATIONS)
+    raise gr.Error(f"Unknown degradation {degradation!r}; choose one of {choices}.")
 
 
 def _method_events(method: str, degraded: Degraded, steps: int, seed: int):
@@ -888,7 +892,8 @@ def gan_losses_tab() -> OnLoad:
                 seed = gr.Number(-1, visible=False)
                 first = loss == GENERATOR_LOSSES[0]  # the others are the same endpoint with another loss
                 epochs[loss].release(gan_grid, [loss_box, epochs[loss], seed], grids[loss],
-                                     api_name="gan_grid" if first else None, api_visibility="public" if first else "private",
+                                     api_name="gan_grid" if first else None,
+                                     api_visibility="public" if first else "private",
                                      preprocess=False)
                 on_open += [(gan_grid, [loss_box, epochs[loss], seed], grids[loss]),
                             (gan_training_curves, [loss_box], curves[loss])]
@@ -932,7 +937,8 @@ def sampling_tab() -> OnLoad:
     summary = gr.Markdown()
     with gr.Row():
         captioned = _image_output("Samples with the classifier's label and confidence")
-        tally = gr.Dataframe(headers=["digit", "samples", "share"], label="What the classifier reads", interactive=False)
+        tally = gr.Dataframe(headers=["digit", "samples", "share"], label="What the classifier reads",
+                             interactive=False)
     with gr.Accordion("The grid alone (the /sample endpoint's first output)", open=False):
         grid = _image_output("10 per row, no borders")
     gr.Markdown("### Training")

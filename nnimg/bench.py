@@ -85,7 +85,8 @@ def bench_classifier() -> None:
     test_features = classifier_features(zoo.classifier, test_x)
     seconds = time.perf_counter() - started
     train_features = classifier_features(zoo.classifier, to_tensor(train_images[:10_000]))
-    print(f"test accuracy: {accuracy:.4f} ({int(round((1 - accuracy) * len(test_labels)))} errors in {len(test_labels)})")
+    errors = int(round((1 - accuracy) * len(test_labels)))
+    print(f"test accuracy: {accuracy:.4f} ({errors} errors in {len(test_labels)})")
     print(f"classifier-IS, real test digits: {inception_score(logits.softmax(1)):.3f} (ideal 10)")
     print(f"Fréchet distance, real test vs first 10,000 real training digits: "
           f"{frechet_distance(test_features, train_features):.3f} (the floor)")
@@ -144,7 +145,8 @@ def bench_gan(samples: int = 1000, early_steps: int = 100) -> None:
     print(f"(real digits): the first {samples} test digits, by the same measure; "
           "unsure: the share the classifier puts under 90% on any digit")
     gradient_header = f"|grad G|, first {early_steps} steps"
-    print(f"{'loss':<15} {'IS':>5} {'Fréchet':>8} {'unsure':>6} {gradient_header:>26} {'train img/s':>11}  digit shares 0-9")
+    print(f"{'loss':<15} {'IS':>5} {'Fréchet':>8} {'unsure':>6} {gradient_header:>26} {'train img/s':>11}  "
+          "digit shares 0-9")
     reference = sample_quality(test_digits[:samples], zoo.classifier, real)
     print(f"{'(real digits)':<15} {reference['inception_score']:>5.2f} {reference['frechet_distance']:>8.2f} "
           f"{reference['unsure_share']:>6.1%} {'':>26} {'':>11}  {_shares(reference)}")
@@ -168,7 +170,7 @@ GAN_SPEED_RECIPES = (("InfoGAN, D width 128, 1 D step (shipped)", DCGANConfig(ca
 
 def bench_gan_speed(steps: int = 40, batch_size: int = 64) -> None:
     """Training throughput of the DCGAN recipes: generator images per second of `train_dcgan`
-    (median of 3 runs of `steps` steps from scratch, after one warm-up run), on this machine as it is."""
+    (median of 3 runs of `steps` steps, after one warm-up run), on this machine as it is."""
     images = to_tensor(load_test_split()[0])
     print(f"torch threads: {torch.get_num_threads()}; {steps} generator steps of batch {batch_size}, median of 3 runs")
     for name, g_config, d_config, d_steps in GAN_SPEED_RECIPES:
@@ -221,7 +223,8 @@ def bench_restore(count: int = 200, steps: int = 300) -> None:
     for degradation in DEGRADATIONS:
         degraded = degrade(clean, degradation, seed=0)
         observed = degraded.observed.clamp(0, 1)
-        print(f"{degradation:<11} {'(input)':<11} {psnr(observed, clean).mean():>8.2f} {ssim(observed, clean).mean():>6.3f} "
+        print(f"{degradation:<11} {'(input)':<11} {psnr(observed, clean).mean():>8.2f} "
+              f"{ssim(observed, clean).mean():>6.3f} "
               f"{accuracy(observed):>10.1%}")
         for method in RESTORATION_METHODS:
             started = time.perf_counter()

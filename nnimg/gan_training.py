@@ -168,7 +168,8 @@ def train_latent_gan(
             real, real_labels = codes[index].to(device), labels[index].to(device)
             batch_labels = real_labels if conditional else None
             with torch.no_grad():
-                fake = generator.standardised(torch.randn(batch_size, noise_dim, generator=rng).to(device), batch_labels)
+                z = torch.randn(batch_size, noise_dim, generator=rng).to(device)
+                fake = generator.standardised(z, batch_labels)
             real_scores, fake_scores = critic(real, batch_labels), critic(fake, batch_labels)
             estimate = (real_scores.mean() - fake_scores.mean()).item()
             if objective == "gan":

@@ -91,7 +91,8 @@ class ModelZoo:
         try:
             tensors = load_file(str(path))
         except (OSError, SafetensorError) as error:
-            raise CheckpointError(f"{path.name} is missing or unreadable. Make it with: python train/fit_pca.py") from error
+            raise CheckpointError(f"{path.name} is missing or unreadable. "
+                                  "Make it with: python train/fit_pca.py") from error
         return GaussianPrior(tensors["mean"].double(), tensors["covariance"].double())
 
     def dcgan(self, loss: str) -> Generator:

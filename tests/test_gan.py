@@ -107,7 +107,8 @@ def test_gradient_norm_and_generator_round_trip(tmp_path):
     assert gradient_norm(generator) > 0
     save_model(tmp_path / "g.safetensors", generator.eval())
     noise = torch.randn(4, 100)
-    assert torch.allclose(sample_images(load_model(tmp_path / "g.safetensors"), noise), sample_images(generator, noise), atol=5e-3)
+    loaded = load_model(tmp_path / "g.safetensors")
+    assert torch.allclose(sample_images(loaded, noise), sample_images(generator, noise), atol=5e-3)
 
 
 def test_snapshot_strip_round_trip(tmp_path):

@@ -57,6 +57,6 @@ def test_decode_and_classify(tiny_ae):
 
 def test_correlation_curve_has_every_dim():
     generator = torch.Generator().manual_seed(0)
-    curves = correlation_by_dim({2: torch.randn(500, 2, generator=generator), 8: torch.randn(500, 8, generator=generator)})
+    curves = correlation_by_dim({dim: torch.randn(500, dim, generator=generator) for dim in (2, 8)})
     assert set(curves) == {"mean_abs_r_with_diagonal", "mean_abs_r_off_diagonal", "max_abs_r_off_diagonal"}
     assert curves["mean_abs_r_with_diagonal"][2] > curves["mean_abs_r_with_diagonal"][8]  # the diagonal's 1/d

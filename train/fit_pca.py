@@ -36,7 +36,8 @@ def main() -> None:
                "wall_seconds": time.perf_counter() - started}
     args.out.mkdir(parents=True, exist_ok=True)
     covariance = pca.components @ torch.diag(pca.variances) @ pca.components.T
-    save_file({"mean": pca.mean.float(), "covariance": covariance.float()}, str(args.out / "gaussian_prior.safetensors"))
+    prior = {"mean": pca.mean.float(), "covariance": covariance.float()}
+    save_file(prior, str(args.out / "gaussian_prior.safetensors"))
     (args.out / "pca_metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
     for d, mse in test_mse.items():
         print(f"PCA d={d:>3}: test MSE {mse:.5f}")

@@ -82,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--uniform", action="store_true", help="the uniform-latent AE (moment matching)")
     parser.add_argument("--moment-weight", type=float, default=0.1, help="with --uniform: weight of the moment loss")
     parser.add_argument("--sweep", action="store_true", help="train every shipped autoencoder")
-    parser.add_argument("--only", type=str, default="", help="with --sweep: comma-separated names (e.g. ae_d10_l2), in this order")
+    parser.add_argument("--only", type=str, default="",
+                        help="with --sweep: comma-separated names (e.g. ae_d10_l2), in this order")
     parser.add_argument("--hidden", type=int, default=256, help="width of the FC layer before the latent")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=128)
