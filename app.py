@@ -16,14 +16,14 @@ from nnimg.checkpoints import (AE_DEFAULT_DEPTH, AE_DEPTH_SWEEP, AE_LATENT_DIMS,
                                AE_UNIFORM_LATENT_DIMS, LATENT_GAN_MODELS,
                                CheckpointError, dcgan_paths, latent_gan_paths)
 from nnimg.data import load_labelled_pool, load_test_split, load_unlabelled_pool, to_tensor
-from nnimg.gan_training import sample_images, train_dcgan
+from nnimg.gan_training import dcgan_optimizers, fresh_samples, train_dcgan
 from nnimg.grids import read_snapshots
 from nnimg.latent import (CodeCache, correlation_by_dim, decode_and_classify, encode, interpolate_codes,
                           moments_table, project_2d, sample_box)
 from nnimg.losses import GENERATOR_LOSSES
 from nnimg.metrics import classifier_features, classify, psnr, sample_quality, ssim
 from nnimg.models.autoencoder import Autoencoder
-from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator, sample_latent
+from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator
 from nnimg.plots import (confusion_matrix, coordinate_histograms, correlation_heatmap, critic_curves, digit_share_bars,
                          gan_curves, image_grid, image_rows, live_gan_curves, mse_curve, scatter_codes, summary_curves)
 from nnimg.preprocess import InvalidImageError, read_image_file, to_mnist_digit
@@ -397,8 +397,7 @@ def gan_grid(loss: str, epoch: float = -1, seed: float = -1) -> np.ndarray:
         generator = ZOO.dcgan(loss)
     except CheckpointError as error:
         raise gr.Error(str(error)) from None
-    noise = sample_latent(generator.config, 64, generator=torch.Generator().manual_seed(seed))
-    return image_grid(sample_images(generator, noise).numpy(), columns=8)
+    return image_grid(fresh_samples(generator, 64, seed).numpy(), columns=8)
 
 
 def gan_training_curves(loss: str) -> go.Figure:
@@ -422,8 +421,7 @@ def _quality_row(name: str, images: torch.Tensor) -> tuple:
 def _dcgan_quality(loss: str, count: int) -> tuple:
     """One table row for the shipped DCGAN of `loss`: fixed noise (seed 0), so computed once."""
     generator = ZOO.dcgan(loss)
-    noise = sample_latent(generator.config, count, generator=torch.Generator().manual_seed(0))
-    return _quality_row(loss, sample_images(generator, noise).unsqueeze(1))
+    return _quality_row(loss, fresh_samples(generator, count, seed=0).unsqueeze(1))
 
 
 @functools.cache
@@ -461,7 +459,7 @@ def gan_live(losses: list[str], steps: float, lr: float, d_steps: float):
     for loss in losses:
         torch.manual_seed(0)
         generator, discriminator = Generator(config), Discriminator(config)
-        optimizers = [torch.optim.Adam(m.parameters(), lr=lr, betas=(0.5, 0.999)) for m in (generator, discriminator)]
+        optimizers = dcgan_optimizers(generator, discriminator, lr)
         runs[loss] = train_dcgan(generator, discriminator, *optimizers, TEST_X, loss=loss, steps=steps, d_steps=d_steps,
                                  record_every=10, snapshot_every=10, fixed_noise=noise)
     grids = {loss: None for loss in GENERATOR_LOSSES}

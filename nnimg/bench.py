@@ -15,10 +15,10 @@ import torch
 from nnimg.checkpoints import (AE_STUDY_DEPTH, LATENT_GAN_MODELS, REPO_ROOT, checkpoint_dir, dcgan_paths,
                                shipped_autoencoders)
 from nnimg.data import load_test_split, load_train_split, to_tensor
-from nnimg.gan_training import sample_images, train_dcgan
+from nnimg.gan_training import dcgan_optimizers, fresh_samples, train_dcgan
 from nnimg.losses import GENERATOR_LOSSES
 from nnimg.metrics import classifier_features, frechet_distance, inception_score, psnr, sample_quality, ssim
-from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator, sample_latent
+from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator
 from nnimg.restore import DEGRADATIONS, degrade
 from nnimg.sampling import generate, noise, sample_digits
 from nnimg.training import predict_logits, reconstruction_mse
@@ -153,8 +153,7 @@ def bench_gan(samples: int = 1000, early_steps: int = 100) -> None:
     for loss in GENERATOR_LOSSES:
         records = json.loads(dcgan_paths(loss)["records"].read_text())
         generator = zoo.dcgan(loss)
-        noise = sample_latent(generator.config, samples, generator=torch.Generator().manual_seed(0))
-        quality = sample_quality(sample_images(generator, noise).unsqueeze(1), zoo.classifier, real)
+        quality = sample_quality(fresh_samples(generator, samples, seed=0).unsqueeze(1), zoo.classifier, real)
         early[loss] = float(np.mean([r["g_grad_norm"] for r in records["records"] if r["step"] <= early_steps]))
         print(f"{loss:<15} {quality['inception_score']:>5.2f} {quality['frechet_distance']:>8.2f} "
               f"{quality['unsure_share']:>6.1%} {early[loss]:>26.4g} {records['train_images_per_second']:>11.0f}  "
@@ -176,7 +175,7 @@ def bench_gan_speed(steps: int = 40, batch_size: int = 64) -> None:
     for name, g_config, d_config, d_steps in GAN_SPEED_RECIPES:
         torch.manual_seed(0)
         generator, discriminator = Generator(g_config), Discriminator(d_config)
-        optimizers = [torch.optim.Adam(m.parameters(), lr=2e-3, betas=(0.5, 0.999)) for m in (generator, discriminator)]
+        optimizers = dcgan_optimizers(generator, discriminator, lr=2e-3)
         seconds = _median_seconds(lambda: list(train_dcgan(generator, discriminator, *optimizers, images,
                                                            loss="non-saturating", steps=steps, batch_size=batch_size,
                                                            d_steps=d_steps)), repeats=3)

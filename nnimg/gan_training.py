@@ -99,9 +99,22 @@ def train_dcgan(
             yield event
 
 
+def dcgan_optimizers(generator: nn.Module, discriminator: nn.Module,
+                     lr: float) -> tuple[torch.optim.Adam, torch.optim.Adam]:
+    """Adam for G and for D with DCGAN's betas (0.5, 0.999)."""
+    return tuple(torch.optim.Adam(module.parameters(), lr=lr, betas=(0.5, 0.999))
+                 for module in (generator, discriminator))
+
+
 def generator_average(generator: nn.Module, decay: float) -> AveragedModel:
     """An exponential moving average of `generator`'s weights and BatchNorm statistics."""
     return AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
+def fresh_samples(generator: nn.Module, count: int, seed: int) -> torch.Tensor:
+    """`count` samples of a DCGAN from the latent prior drawn with `seed`, as (N, 28, 28) floats."""
+    latent = sample_latent(generator.config, count, generator=torch.Generator().manual_seed(seed))
+    return sample_images(generator, latent)
 
 
 @torch.inference_mode()

@@ -6,7 +6,7 @@ import torch
 
 from nnimg.bench import GAN_SPEED_RECIPES, bench_gan_speed
 from nnimg.checkpoints import load_model, save_model
-from nnimg.gan_training import gradient_norm, sample_images, train_dcgan
+from nnimg.gan_training import dcgan_optimizers, gradient_norm, sample_images, train_dcgan
 from nnimg.grids import grid_tiles, read_snapshots, write_snapshots
 from nnimg.losses import GENERATOR_LOSSES, code_loss, discriminator_loss, generator_loss
 from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator, latent_codes, sample_latent
@@ -90,7 +90,7 @@ def test_a_few_training_steps_of_each_loss(digits, loss):
     torch.manual_seed(0)
     config = DCGANConfig(width=8)
     generator, discriminator = Generator(config), Discriminator(config)
-    optimizers = [torch.optim.Adam(m.parameters(), lr=2e-3, betas=(0.5, 0.999)) for m in (generator, discriminator)]
+    optimizers = dcgan_optimizers(generator, discriminator, lr=2e-3)
     noise = torch.randn(64, 100)
     events = list(train_dcgan(generator, discriminator, *optimizers, digits, loss=loss, steps=6, batch_size=16,
                               d_steps=2, record_every=3, snapshot_every=3, fixed_noise=noise))

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nnimg.checkpoints import load_training_state, save_model, save_training_state  # noqa: E402
 from nnimg.data import load_train_split, to_tensor  # noqa: E402
-from nnimg.gan_training import generator_average, sample_images, train_dcgan  # noqa: E402
+from nnimg.gan_training import dcgan_optimizers, generator_average, sample_images, train_dcgan  # noqa: E402
 from nnimg.grids import read_snapshots, write_snapshots  # noqa: E402
 from nnimg.losses import GENERATOR_LOSSES  # noqa: E402
 from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator, sample_latent  # noqa: E402
@@ -49,9 +49,7 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor) -> None
     config = DCGANConfig(width=args.width, categories=args.categories)
     generator = Generator(config).to(device)
     discriminator = Discriminator(DCGANConfig(width=args.d_width, categories=args.categories)).to(device)
-    betas = (0.5, 0.999)
-    g_optimizer = torch.optim.Adam(generator.parameters(), lr=args.lr, betas=betas)
-    d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=args.lr, betas=betas)
+    g_optimizer, d_optimizer = dcgan_optimizers(generator, discriminator, args.lr)
     ema = generator_average(generator, args.ema) if args.ema else None
     shipped = generator if ema is None else ema.module  # the generator that is sampled and saved
     modules = {"generator": generator, "discriminator": discriminator, **({"ema": ema} if ema else {})}
