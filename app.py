@@ -12,9 +12,9 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from nnimg.checkpoints import (AE_DEFAULT_DEPTH, AE_DEPTH_SWEEP, AE_LATENT_DIMS, AE_STUDY_DEPTH,
-                               AE_UNIFORM_LATENT_DIMS, LATENT_GAN_MODELS,
-                               CheckpointError, dcgan_paths, latent_gan_paths)
+from nnimg.checkpoints import CheckpointError
+from nnimg.registry import (AE_DEFAULT_DEPTH, AE_DEPTH_SWEEP, AE_LATENT_DIMS, AE_STUDY_DEPTH, AE_UNIFORM_LATENT_DIMS,
+                            LATENT_GAN_MODELS, dcgan, latent_gan)
 from nnimg.data import load_labelled_pool, load_test_split, load_unlabelled_pool, to_tensor
 from nnimg.gan_training import dcgan_optimizers, fresh_samples, train_dcgan
 from nnimg.grids import read_snapshots
@@ -367,7 +367,7 @@ def _loss(loss: str) -> str:
 
 @functools.cache
 def _dcgan_snapshots(loss: str) -> list[np.ndarray]:
-    path = dcgan_paths(loss)["samples"]
+    path = dcgan(loss).samples_path
     try:
         return read_snapshots(path)
     except OSError:
@@ -375,7 +375,7 @@ def _dcgan_snapshots(loss: str) -> list[np.ndarray]:
 
 
 def _dcgan_records(loss: str) -> dict:
-    records = read_metrics(dcgan_paths(loss)["records"])
+    records = read_metrics(dcgan(loss).metrics_path)
     if records is None:
         raise gr.Error(f"dcgan_{loss}.json is missing. Train it with: python train/train_dcgan.py --loss {loss}")
     return records
@@ -436,8 +436,8 @@ def gan_quality(samples_per_loss: float = 1000):
     count = _bounded(samples_per_loss, "number of samples", 100, 5000)
     rows = [list(_real_quality(count))]
     for loss in GENERATOR_LOSSES:
-        if loss in ZOO.errors:
-            gr.Warning(ZOO.errors[loss])
+        if dcgan(loss).name in ZOO.errors:
+            gr.Warning(ZOO.errors[dcgan(loss).name])
             continue
         rows.append(list(_dcgan_quality(loss, count)))
     return rows
@@ -516,7 +516,7 @@ def sample(digit, count: float, seed: float):
 def _latent_gan_records(model: str) -> dict:
     if model not in LATENT_GAN_MODELS:
         raise gr.Error(f"Unknown model {model!r}; choose one of {', '.join(LATENT_GAN_MODELS)}.")
-    records = read_metrics(latent_gan_paths(model)["records"])
+    records = read_metrics(latent_gan(model).metrics_path)
     if records is None:
         raise gr.Error(f"latent_{model}.json is missing. "
                        f"Train it with: python train/train_latent_gan.py --model {model}")
@@ -526,7 +526,7 @@ def _latent_gan_records(model: str) -> dict:
 def latent_gan_training(model: str, snapshot: float):
     """Curves of one latent GAN's training and its decoded fixed-noise samples at a snapshot."""
     records = _latent_gan_records(model)
-    grids = read_snapshots(latent_gan_paths(model)["samples"])
+    grids = read_snapshots(latent_gan(model).samples_path)
     snapshot = min(_bounded(snapshot, "snapshot", -1, 100), len(grids) - 1)  # -1 or past the last: the last
     step = records["snapshot_steps"][snapshot]
     caption = f"Generator step {step} of {records['snapshot_steps'][-1]} ({records['steps_per_epoch']} per epoch)"
@@ -536,7 +536,7 @@ def latent_gan_training(model: str, snapshot: float):
 def latent_gan_shares():
     """The share of each digit among 10,000 samples of every latent GAN (recorded after training)."""
     shares = {LATENT_GAN_NAMES[model]: records["quality_10000_samples"]["digit_shares"]
-              for model in LATENT_GAN_MODELS if (records := read_metrics(latent_gan_paths(model)["records"]))}
+              for model in LATENT_GAN_MODELS if (records := read_metrics(latent_gan(model).metrics_path))}
     if not shares:
         raise gr.Error("No latent GAN is trained yet. Train them with: python train/train_latent_gan.py --model all")
     return digit_share_bars(shares, title="Digits among 10,000 samples (a collapsed GAN favours a few)")

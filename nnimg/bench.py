@@ -12,13 +12,12 @@ import time
 import numpy as np
 import torch
 
-from nnimg.checkpoints import (AE_STUDY_DEPTH, LATENT_GAN_MODELS, REPO_ROOT, checkpoint_dir, dcgan_paths,
-                               shipped_autoencoders)
 from nnimg.data import load_test_split, load_train_split, to_tensor
 from nnimg.gan_training import dcgan_optimizers, fresh_samples, train_dcgan
-from nnimg.losses import GENERATOR_LOSSES
 from nnimg.metrics import classifier_features, frechet_distance, inception_score, psnr, sample_quality, ssim
 from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator
+from nnimg.registry import (AE_STUDY_DEPTH, LATENT_GAN_MODELS, REPO_ROOT, checkpoint_dir, shipped_autoencoders,
+                            shipped_dcgans)
 from nnimg.restore import DEGRADATIONS, degrade
 from nnimg.sampling import generate, noise, sample_digits
 from nnimg.training import predict_logits, reconstruction_mse
@@ -150,8 +149,9 @@ def bench_gan(samples: int = 1000, early_steps: int = 100) -> None:
     reference = sample_quality(test_digits[:samples], zoo.classifier, real)
     print(f"{'(real digits)':<15} {reference['inception_score']:>5.2f} {reference['frechet_distance']:>8.2f} "
           f"{reference['unsure_share']:>6.1%} {'':>26} {'':>11}  {_shares(reference)}")
-    for loss in GENERATOR_LOSSES:
-        records = json.loads(dcgan_paths(loss)["records"].read_text())
+    for shipped in shipped_dcgans():
+        loss = shipped.loss
+        records = json.loads(shipped.metrics_path.read_text())
         generator = zoo.dcgan(loss)
         quality = sample_quality(fresh_samples(generator, samples, seed=0).unsqueeze(1), zoo.classifier, real)
         early[loss] = float(np.mean([r["g_grad_norm"] for r in records["records"] if r["step"] <= early_steps]))

@@ -1,11 +1,9 @@
 """Checkpoint I/O without pickle: safetensors weights with the model's config in the metadata,
-resumable training state, and the registry of the checkpoints that ship in `checkpoints/`."""
+and resumable training state. What ships is listed in `nnimg.registry`."""
 
 from __future__ import annotations
 
 import json
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -17,33 +15,14 @@ from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig
 from nnimg.models.classifier import Classifier, ClassifierConfig
 from nnimg.models.dcgan import DCGANConfig, Generator
 from nnimg.models.latent_gan import CodeGenerator, LatentGANConfig
+from nnimg.registry import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 MODEL_FAMILIES = {"autoencoder": (AutoencoderConfig, Autoencoder), "classifier": (ClassifierConfig, Classifier),
                   "dcgan_generator": (DCGANConfig, Generator), "latent_generator": (LatentGANConfig, CodeGenerator)}
-
-AE_LATENT_DIMS = (2, 3, 5, 10, 15, 20, 32, 64, 100)
-AE_DEFAULT_DEPTH = 3  # the latent sweep's depth: the lowest test MSE measured (BENCHMARKS.md)
-AE_DEPTH_SWEEP = {1: (5, 10, 20), 2: (5, 10, 20)}
-# The latent-space studies (uniform latent, transfer, latent GANs, restoration priors) build on the
-# depth-2 AEs, which ship in the depth sweep.
-AE_STUDY_DEPTH = 2
-# train/train_autoencoder.py's defaults made the depth-3 sweep; the depth-1 and depth-2 models and the
-# uniform-latent ones were trained before, with these flags.
-EARLIER_AE_RECIPE = "--hidden 192 --epochs 20 --weight-decay 1e-4"
-# Sweep members with flags of their own: at d = 5 the defaults overfit (BENCHMARKS.md), so that model
-# trains with a wider FC, distorted digits and three times the epochs.
-AE_SWEEP_RECIPES = {5: "--hidden 512 --augment 0.5 --epochs 90"}
-AE_UNIFORM_LATENT_DIMS = (10, 20)
 
 
 class CheckpointError(RuntimeError):
     """A checkpoint is missing or unreadable; the message says how to train it."""
-
-
-def checkpoint_dir() -> Path:
-    """`$NNIMG_CHECKPOINTS`, default the repository's `checkpoints/`."""
-    return Path(os.environ.get("NNIMG_CHECKPOINTS", REPO_ROOT / "checkpoints"))
 
 
 def _family_of(model: nn.Module) -> str:
@@ -122,62 +101,3 @@ def load_training_state(path: Path, *, modules: dict[str, nn.Module],
                 state.setdefault(int(index), {})[field] = value
         optimizer.load_state_dict({"state": state, "param_groups": json.loads(metadata[f"{name}.param_groups"])})
     return json.loads(metadata["progress"])
-
-
-@dataclass(frozen=True)
-class ShippedAutoencoder:
-    latent_dim: int
-    depth: int
-    uniform: bool = False
-
-    @property
-    def name(self) -> str:
-        return f"ae_{'uniform_' * self.uniform}d{self.latent_dim}_l{self.depth}"
-
-    @property
-    def path(self) -> Path:
-        return checkpoint_dir() / f"{self.name}.safetensors"
-
-    @property
-    def metrics_path(self) -> Path:
-        return checkpoint_dir() / f"{self.name}.json"
-
-    @property
-    def recipe_flags(self) -> str:
-        """The training script's flags beyond its defaults that made this model."""
-        if self.uniform or self.depth != AE_DEFAULT_DEPTH:
-            return EARLIER_AE_RECIPE
-        return AE_SWEEP_RECIPES.get(self.latent_dim, "")
-
-    @property
-    def train_command(self) -> str:
-        uniform = " --uniform" if self.uniform else ""
-        command = f"python train/train_autoencoder.py --latent-dim {self.latent_dim} --depth {self.depth}{uniform}"
-        return f"{command} {self.recipe_flags}".rstrip()
-
-
-def shipped_autoencoders(*, uniform: bool = False) -> list[ShippedAutoencoder]:
-    """The plain autoencoders the app ships (the latent sweep, then the depth sweep), or the
-    uniform-latent ones."""
-    if uniform:
-        return [ShippedAutoencoder(d, AE_STUDY_DEPTH, uniform=True) for d in AE_UNIFORM_LATENT_DIMS]
-    models = [ShippedAutoencoder(d, AE_DEFAULT_DEPTH) for d in AE_LATENT_DIMS]
-    models += [ShippedAutoencoder(d, depth) for depth, dims in AE_DEPTH_SWEEP.items() for d in dims]
-    return models
-
-
-def dcgan_paths(loss: str) -> dict[str, Path]:
-    """The shipped DCGAN of one generator loss: generator weights, records, and sample grids."""
-    base = checkpoint_dir() / f"dcgan_{loss}"
-    return {"generator": base.with_suffix(".safetensors"), "records": base.with_suffix(".json"),
-            "samples": base.with_name(base.name + "_samples.png")}
-
-
-LATENT_GAN_MODELS = ("gan", "wgan-paper", "wgan", "cwgan", "cwgan-gp")
-
-
-def latent_gan_paths(model: str) -> dict[str, Path]:
-    """A shipped GAN on the AE's latent space: generator weights, records, and sample grids."""
-    base = checkpoint_dir() / f"latent_{model}"
-    return {"generator": base.with_suffix(".safetensors"), "records": base.with_suffix(".json"),
-            "samples": base.with_name(base.name + "_samples.png")}

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
 
-from nnimg.checkpoints import AE_LATENT_DIMS  # noqa: E402
+from nnimg.registry import AE_LATENT_DIMS  # noqa: E402
 from nnimg.data import load_test_split, load_train_split, to_tensor  # noqa: E402
 from nnimg.pca import fit_pca, pca_mse  # noqa: E402
 

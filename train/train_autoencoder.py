@@ -19,25 +19,25 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nnimg.checkpoints import (AE_DEFAULT_DEPTH, ShippedAutoencoder, load_training_state,  # noqa: E402
-                               save_model, save_training_state, shipped_autoencoders)
+from nnimg.checkpoints import load_training_state, save_model, save_training_state  # noqa: E402
+from nnimg.registry import AE_DEFAULT_DEPTH, autoencoder_name, shipped_autoencoders  # noqa: E402
 from nnimg.data import load_test_split, load_train_split, to_tensor  # noqa: E402
 from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig  # noqa: E402
 from nnimg.losses import uniform_latent_loss  # noqa: E402
 from nnimg.training import mse_loss, pick_device, train_autoencoder  # noqa: E402
 
 
-def train_one(args: argparse.Namespace, shipped: ShippedAutoencoder, out: Path) -> None:
-    name = shipped.name
+def train_one(args: argparse.Namespace, out: Path) -> None:
+    name = autoencoder_name(args.latent_dim, args.depth, uniform=args.uniform)
     if (out / f"{name}.json").exists() and not args.force:
         print(f"{name}: already trained, skipping (use --force to retrain)")
         return
     torch.manual_seed(args.seed)
     device = pick_device(args.device)
-    config = AutoencoderConfig(latent_dim=shipped.latent_dim, depth=shipped.depth, hidden=args.hidden,
-                               uniform_latent=shipped.uniform)
+    config = AutoencoderConfig(latent_dim=args.latent_dim, depth=args.depth, hidden=args.hidden,
+                               uniform_latent=args.uniform)
     model = Autoencoder(config).to(device)
-    loss_fn = partial(uniform_latent_loss, moment_weight=args.moment_weight) if shipped.uniform else mse_loss
+    loss_fn = partial(uniform_latent_loss, moment_weight=args.moment_weight) if args.uniform else mse_loss
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     resume_path = out / ".resume" / f"{name}.safetensors"
     progress = {"epochs": [], "wall_seconds": 0.0}
@@ -67,7 +67,7 @@ def train_one(args: argparse.Namespace, shipped: ShippedAutoencoder, out: Path) 
         "train_images_per_second": sum(e["images_per_second"] for e in epochs) / len(epochs),
         "recipe": {k: getattr(args, k)
                    for k in ("epochs", "batch_size", "lr", "weight_decay", "hidden", "augment", "seed", "steps")}
-        | ({"moment_weight": args.moment_weight} if shipped.uniform else {}),
+        | ({"moment_weight": args.moment_weight} if args.uniform else {}),
         "torch_threads": torch.get_num_threads(), "device": str(device),
     }
     (out / f"{name}.json").write_text(json.dumps(metrics, indent=1) + "\n")
@@ -109,9 +109,10 @@ def main() -> None:
         shipped = {s.name: s for s in shipped_autoencoders() + shipped_autoencoders(uniform=True)}
         names = [name for name in args.only.split(",") if name] or list(shipped)
         for name in names:  # each with the flags that made it (later flags win)
-            train_one(parser.parse_args(shipped[name].recipe_flags.split() + sys.argv[1:]), shipped[name], args.out)
+            command = shipped[name].train_command.split()[2:]
+            train_one(parser.parse_args(command + sys.argv[1:]), args.out)
     else:
-        train_one(args, ShippedAutoencoder(args.latent_dim, args.depth, uniform=args.uniform), args.out)
+        train_one(args, args.out)
 
 
 if __name__ == "__main__":

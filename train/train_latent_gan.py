@@ -22,7 +22,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nnimg.checkpoints import LATENT_GAN_MODELS, ShippedAutoencoder, load_model, save_model  # noqa: E402
+from nnimg.checkpoints import load_model, save_model  # noqa: E402
+from nnimg.registry import LATENT_GAN_MODELS, LATENT_GAN_PRESETS, autoencoder_name  # noqa: E402
 from nnimg.data import load_test_split, load_train_split, to_tensor  # noqa: E402
 from nnimg.gan_training import train_latent_gan  # noqa: E402
 from nnimg.grids import write_snapshots  # noqa: E402
@@ -31,18 +32,6 @@ from nnimg.metrics import classifier_features, sample_quality  # noqa: E402
 from nnimg.models.latent_gan import CodeClassifier, CodeCritic, CodeGenerator, LatentGANConfig  # noqa: E402
 from nnimg.training import pick_device, predict_logits, train_classifier  # noqa: E402
 
-PRESETS = {
-    "gan": {"objective": "gan", "conditional": False, "batch_size": 256, "lr": 2e-4, "critic_steps": 1,
-            "optimizer": "adam"},
-    "wgan-paper": {"objective": "wgan-clip", "conditional": False, "batch_size": 64, "lr": 5e-5, "critic_steps": 5,
-                   "clip": 0.01, "optimizer": "rmsprop"},
-    "wgan": {"objective": "wgan-clip", "conditional": False, "batch_size": 256, "lr": 5e-4, "critic_steps": 5,
-             "clip": 0.12, "optimizer": "rmsprop"},
-    "cwgan": {"objective": "wgan-clip", "conditional": True, "batch_size": 256, "lr": 5e-4, "critic_steps": 5,
-              "clip": 0.12, "optimizer": "rmsprop"},
-    "cwgan-gp": {"objective": "wgan-gp", "conditional": True, "batch_size": 256, "lr": 1e-4, "critic_steps": 5,
-                 "optimizer": "adam-gp", "classifier_weight": 1.0},
-}
 SNAPSHOTS = 8
 FIXED_NOISE_SEED = 1234
 
@@ -67,7 +56,7 @@ def train_code_classifier(codes: torch.Tensor, labels: torch.Tensor, test_codes:
 
 def train_one(args: argparse.Namespace, model: str, codes: torch.Tensor, labels: torch.Tensor, autoencoder,
               classifier) -> None:
-    preset = PRESETS[model]
+    preset = LATENT_GAN_PRESETS[model]
     torch.manual_seed(args.seed)
     device = pick_device(args.device)
     mean, std = codes.mean(0), codes.std(0)
@@ -138,7 +127,7 @@ def train_one(args: argparse.Namespace, model: str, codes: torch.Tensor, labels:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", choices=LATENT_GAN_MODELS + ("all",), required=True)
-    parser.add_argument("--autoencoder", default=ShippedAutoencoder(10, 2).name)
+    parser.add_argument("--autoencoder", default=autoencoder_name(10, 2))
     parser.add_argument("--epochs", type=int, default=70)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=None, help="generator steps per epoch (dry runs)")

@@ -1,0 +1,208 @@
+"""What ships, in one place: every checkpoint's name, file, recipe, train command, display name
+and roles. The model zoo (`nnimg.zoo`) is its loaded view; adding a model is one entry here plus
+its checkpoint."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+AE_LATENT_DIMS = (2, 3, 5, 10, 15, 20, 32, 64, 100)
+AE_DEFAULT_DEPTH = 3  # the latent sweep's depth: the lowest test MSE measured (BENCHMARKS.md)
+AE_DEPTH_SWEEP = {1: (5, 10, 20), 2: (5, 10, 20)}
+# The latent-space studies (uniform latent, transfer, latent GANs, restoration priors) build on the
+# depth-2 AEs, which ship in the depth sweep.
+AE_STUDY_DEPTH = 2
+AE_UNIFORM_LATENT_DIMS = (10, 20)
+# train/train_autoencoder.py's defaults made the depth-3 sweep; the depth-1 and depth-2 models and the
+# uniform-latent ones were trained before, with these flags.
+EARLIER_AE_RECIPE = "--hidden 192 --epochs 20 --weight-decay 1e-4"
+# Sweep members with flags of their own: at d = 5 the defaults overfit (BENCHMARKS.md), so that model
+# trains with a wider FC, distorted digits and three times the epochs.
+AE_SWEEP_RECIPES = {5: "--hidden 512 --augment 0.5 --epochs 90"}
+
+DCGAN_LOSSES = ("saturating", "non-saturating", "least-squares")  # one shipped DCGAN per generator loss
+
+# The latent GANs' training recipes (train/train_latent_gan.py --model NAME).
+LATENT_GAN_PRESETS = {
+    "gan": {"objective": "gan", "conditional": False, "batch_size": 256, "lr": 2e-4, "critic_steps": 1,
+            "optimizer": "adam"},
+    "wgan-paper": {"objective": "wgan-clip", "conditional": False, "batch_size": 64, "lr": 5e-5, "critic_steps": 5,
+                   "clip": 0.01, "optimizer": "rmsprop"},
+    "wgan": {"objective": "wgan-clip", "conditional": False, "batch_size": 256, "lr": 5e-4, "critic_steps": 5,
+             "clip": 0.12, "optimizer": "rmsprop"},
+    "cwgan": {"objective": "wgan-clip", "conditional": True, "batch_size": 256, "lr": 5e-4, "critic_steps": 5,
+              "clip": 0.12, "optimizer": "rmsprop"},
+    "cwgan-gp": {"objective": "wgan-gp", "conditional": True, "batch_size": 256, "lr": 1e-4, "critic_steps": 5,
+                 "optimizer": "adam-gp", "classifier_weight": 1.0},
+}
+LATENT_GAN_DISPLAY = {"gan": "plain GAN", "wgan-paper": "WGAN, the paper's settings (clip 0.01)",
+                      "wgan": "WGAN (clip 0.12)", "cwgan": "conditional WGAN (clip 0.12)",
+                      "cwgan-gp": "conditional WGAN-GP with an auxiliary code classifier"}
+LATENT_GAN_MODELS = tuple(LATENT_GAN_PRESETS)
+
+
+def checkpoint_dir() -> Path:
+    """`$NNIMG_CHECKPOINTS`, default the repository's `checkpoints/`."""
+    return Path(os.environ.get("NNIMG_CHECKPOINTS", REPO_ROOT / "checkpoints"))
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """One shipped artefact: `<name>.safetensors`, its `<name>.json` record and, for GANs, the
+    `<name>_samples.png` grids along training, all in the checkpoint directory."""
+
+    name: str
+    display: str
+    train_command: str
+    roles: tuple[str, ...] = field(default=(), kw_only=True)
+
+    @property
+    def path(self) -> Path:
+        return checkpoint_dir() / f"{self.name}.safetensors"
+
+    @property
+    def metrics_path(self) -> Path:
+        return checkpoint_dir() / f"{self.name}.json"
+
+    @property
+    def samples_path(self) -> Path:
+        return checkpoint_dir() / f"{self.name}_samples.png"
+
+
+def autoencoder_name(latent_dim: int, depth: int, *, uniform: bool = False) -> str:
+    """The file stem of an autoencoder: ae_d10_l2, ae_uniform_d10_l2."""
+    return f"ae_{'uniform_' * uniform}d{latent_dim}_l{depth}"
+
+
+@dataclass(frozen=True)
+class ShippedAutoencoder(Shipped):
+    latent_dim: int = 0
+    depth: int = AE_DEFAULT_DEPTH
+    uniform: bool = False
+
+    @property
+    def recipe_flags(self) -> str:
+        """The training script's flags beyond its defaults that made this model."""
+        return autoencoder_recipe_flags(self.latent_dim, self.depth, uniform=self.uniform)
+
+
+def autoencoder_recipe_flags(latent_dim: int, depth: int, *, uniform: bool = False) -> str:
+    """train/train_autoencoder.py's flags beyond its defaults for this autoencoder."""
+    if uniform or depth != AE_DEFAULT_DEPTH:
+        return EARLIER_AE_RECIPE
+    return AE_SWEEP_RECIPES.get(latent_dim, "")
+
+
+def _autoencoder(latent_dim: int, depth: int, *, uniform: bool = False,
+                 roles: tuple[str, ...] = ()) -> ShippedAutoencoder:
+    name = autoencoder_name(latent_dim, depth, uniform=uniform)
+    if uniform:
+        display = f"uniform-latent, d = {latent_dim}, {depth} conv layers"
+    elif depth == AE_DEFAULT_DEPTH:
+        display = f"d = {latent_dim}"
+    else:
+        display = f"d = {latent_dim}, {depth} conv layer{'s' * (depth > 1)}"
+    command = f"python train/train_autoencoder.py --latent-dim {latent_dim} --depth {depth}" + " --uniform" * uniform
+    flags = autoencoder_recipe_flags(latent_dim, depth, uniform=uniform)
+    return ShippedAutoencoder(name, display, f"{command} {flags}".rstrip(), latent_dim=latent_dim, depth=depth,
+                              uniform=uniform, roles=roles)
+
+
+@dataclass(frozen=True)
+class ShippedDCGAN(Shipped):
+    loss: str = "non-saturating"
+
+
+@dataclass(frozen=True)
+class ShippedLatentGAN(Shipped):
+    model: str = "wgan"
+
+    @property
+    def preset(self) -> dict:
+        return LATENT_GAN_PRESETS[self.model]
+
+
+# Roles: which shipped model serves which purpose in the app and the bench.
+RESTORATION_DCGAN = "restoration prior: DCGAN"
+RESTORATION_LATENT_GAN = "restoration prior: latent GAN"
+# The AE priors' latent size, the same for the plain and the uniform-latent AE so they compare fairly.
+# Denoising wants a richer model (d = 20 keeps strokes the noise does not hide); filling a hole wants a
+# tighter one (d = 10 pulls harder toward a digit): `python -m nnimg.bench restore` measured both.
+RESTORATION_AE = {("noise", False): "restoration prior: AE for noise",
+                  ("mask", False): "restoration prior: AE for masks",
+                  ("noise", True): "restoration prior: uniform-latent AE for noise",
+                  ("mask", True): "restoration prior: uniform-latent AE for masks"}
+UNCONDITIONAL_SAMPLER, CONDITIONAL_SAMPLER = "sampler: any digit", "sampler: chosen digit"
+REFERENCE_CLASSIFIER = "reference classifier"
+GAUSSIAN_PRIOR = "classical restoration prior"
+
+
+def _autoencoder_roles(latent_dim: int, depth: int, uniform: bool) -> tuple[str, ...]:
+    if depth != AE_STUDY_DEPTH:
+        return ()
+    return tuple(RESTORATION_AE[(kind, uniform)] for kind, dim in (("noise", 20), ("mask", 10)) if dim == latent_dim)
+
+
+def _build() -> tuple[Shipped, ...]:
+    entries: list[Shipped] = [_autoencoder(d, AE_DEFAULT_DEPTH) for d in AE_LATENT_DIMS]
+    entries += [_autoencoder(d, depth, roles=_autoencoder_roles(d, depth, False))
+                for depth, dims in AE_DEPTH_SWEEP.items() for d in dims]
+    entries += [_autoencoder(d, AE_STUDY_DEPTH, uniform=True, roles=_autoencoder_roles(d, AE_STUDY_DEPTH, True))
+                for d in AE_UNIFORM_LATENT_DIMS]
+    entries.append(Shipped("classifier", "reference classifier", "python train/train_classifier.py",
+                           roles=(REFERENCE_CLASSIFIER,)))
+    entries.append(Shipped("gaussian_prior", "Gaussian (Wiener / conditional mean)", "python train/fit_pca.py",
+                           roles=(GAUSSIAN_PRIOR,)))
+    entries += [ShippedDCGAN(f"dcgan_{loss}", loss, f"python train/train_dcgan.py --loss {loss}", loss=loss,
+                             roles=(RESTORATION_DCGAN,) if loss == "non-saturating" else ())
+                for loss in DCGAN_LOSSES]
+    latent_roles = {"wgan": (UNCONDITIONAL_SAMPLER, RESTORATION_LATENT_GAN), "cwgan-gp": (CONDITIONAL_SAMPLER,)}
+    entries += [ShippedLatentGAN(f"latent_{model}", LATENT_GAN_DISPLAY[model],
+                                 f"python train/train_latent_gan.py --model {model}", model=model,
+                                 roles=latent_roles.get(model, ()))
+                for model in LATENT_GAN_MODELS]
+    return tuple(entries)
+
+
+REGISTRY: tuple[Shipped, ...] = _build()
+BY_NAME: dict[str, Shipped] = {entry.name: entry for entry in REGISTRY}
+
+
+def shipped(name: str) -> Shipped:
+    """The registry entry of `name`; KeyError if nothing of that name ships."""
+    return BY_NAME[name]
+
+
+def with_role(role: str) -> Shipped:
+    """The one shipped artefact that plays `role`."""
+    (entry,) = [entry for entry in REGISTRY if role in entry.roles]
+    return entry
+
+
+def shipped_autoencoders(*, uniform: bool = False) -> list[ShippedAutoencoder]:
+    """The plain autoencoders (the latent sweep, then the depth sweep), or the uniform-latent ones."""
+    return [e for e in REGISTRY if isinstance(e, ShippedAutoencoder) and e.uniform == uniform]
+
+
+def shipped_dcgans() -> list[ShippedDCGAN]:
+    """The DCGANs, one per generator loss."""
+    return [e for e in REGISTRY if isinstance(e, ShippedDCGAN)]
+
+
+def shipped_latent_gans() -> list[ShippedLatentGAN]:
+    """The GANs on the autoencoder's latent space."""
+    return [e for e in REGISTRY if isinstance(e, ShippedLatentGAN)]
+
+
+def dcgan(loss: str) -> ShippedDCGAN:
+    """The shipped DCGAN trained with generator loss `loss`."""
+    return BY_NAME[f"dcgan_{loss}"]
+
+
+def latent_gan(model: str) -> ShippedLatentGAN:
+    """The shipped latent GAN `model` (one of LATENT_GAN_MODELS)."""
+    return BY_NAME[f"latent_{model}"]
