@@ -21,7 +21,7 @@ from nnimg.registry import (AE_STUDY_DEPTH, LATENT_GAN_MODELS, REPO_ROOT, checkp
 from nnimg.restore import DEGRADATIONS, degrade
 from nnimg.sampling import generate, noise, sample_digits
 from nnimg.training import predict_logits, reconstruction_mse
-from nnimg.transfer import balanced_indices, evaluate, train_transfer, train_with_label_spreading, transfer_net
+from nnimg.transfer import balanced_indices, evaluate, train_few_labels, transfer_net
 from nnimg.zoo import RESTORATION_METHODS, ModelZoo
 
 
@@ -118,11 +118,9 @@ def bench_transfer(latent_dims: tuple[int, ...] = (10, 20), draws: int = 5, labe
                 for regime, pretrained, fine_tune in (("frozen", True, False), ("fine-tuned", True, True),
                                                       ("from scratch", False, True)):
                     net = transfer_net(autoencoder, pretrained=pretrained, fine_tune=fine_tune, hidden=128, seed=seed)
-                    if spread:
-                        list(train_with_label_spreading(net, x, y, unlabelled, steps=steps, pseudo_steps=pseudo_steps,
-                                                        max_shift=max_shift, seed=seed, report_every=steps))
-                    else:
-                        list(train_transfer(net, x, y, steps=steps, max_shift=max_shift, seed=seed, report_every=steps))
+                    list(train_few_labels(net, x, y, unlabelled if spread else None, steps=steps,
+                                          pseudo_steps=pseudo_steps, max_shift=max_shift, seed=seed,
+                                          report_every=steps))
                     results[regime].append(evaluate(net, test_x, test_y)[0])
             cells = " ".join(f"{100 * np.mean(v):>8.1f} ± {100 * np.std(v):4.1f}" for v in results.values())
             print(f"{recipe:<16} {latent_dim:>3} {cells}", flush=True)

@@ -83,3 +83,24 @@ def correlation_by_dim(codes_by_dim: dict[int, torch.Tensor]) -> dict[str, dict[
         for name, value in correlation_summaries(codes.numpy()).items():
             curves.setdefault(name, {})[latent_dim] = value
     return curves
+
+
+def real_and_box_samples(model: Autoencoder, classifier: torch.nn.Module, codes: torch.Tensor, count: int, *,
+                         seed: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Decode `count` real codes and `count` codes drawn uniformly from the box the codes span;
+    for each kind ("real", "box"): the images, the classifier's labels and its confidence."""
+    chosen = torch.from_numpy(np.random.default_rng(seed).choice(len(codes), count, replace=False))
+    box = sample_box(codes.min(0).values, codes.max(0).values, count, seed=seed)
+    return {"real": decode_and_classify(model, classifier, codes[chosen]),
+            "box": decode_and_classify(model, classifier, box)}
+
+
+def uniform_codes(count: int, latent_dim: int, *, seed: int = 0) -> torch.Tensor:
+    """`count` codes drawn from Uniform[0, 1]^d."""
+    return torch.rand(count, latent_dim, generator=torch.Generator().manual_seed(seed))
+
+
+def min_max_rescaled(codes: torch.Tensor) -> torch.Tensor:
+    """Each coordinate mapped linearly onto [0, 1] (to compare shapes of distributions)."""
+    low, high = codes.min(0).values, codes.max(0).values
+    return (codes - low) / (high - low)

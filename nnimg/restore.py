@@ -1,11 +1,13 @@
-"""Model inversion and restoration (SPEC §7-8): degradations, restoration with a GAN prior (optimise
-the noise), with an AE prior (optimise the image, MAP), and classical Gaussian baselines."""
+"""Model inversion and restoration (docs/course.md, sections 7-8): degradations, restoration with
+a GAN prior (optimise the noise), with an AE prior (optimise the image, MAP), and classical
+Gaussian baselines."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -50,6 +52,17 @@ def apply_mask(images: torch.Tensor, known: torch.Tensor) -> Degraded:
     """Erase the pixels where `known` (broadcast to the images) is 0."""
     known = known.expand_as(images).clone()
     return Degraded(images * known, known)
+
+
+def known_from_painting(alpha: np.ndarray) -> torch.Tensor:
+    """(1, 1, 28, 28) known-pixel mask from strokes painted on the digit enlarged to (H, W): a
+    28x28 cell is erased where any of its pixels is painted (alpha > 0)."""
+    height, width = alpha.shape
+    if height < 28 or width < 28:
+        raise ValueError(f"the painted layer is {width}x{height}; it must be at least 28x28")
+    cells = alpha[: height // 28 * 28, : width // 28 * 28].reshape(28, height // 28, 28, width // 28)
+    painted = torch.from_numpy(cells.max(axis=(1, 3)) > 0)
+    return (~painted).float().view(1, 1, 28, 28)
 
 
 def keep_known(estimate: torch.Tensor, degraded: Degraded) -> torch.Tensor:

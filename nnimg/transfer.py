@@ -108,3 +108,50 @@ def nearest_neighbour_accuracy(train_images: torch.Tensor, train_labels: torch.T
     train, test = train_images.flatten(1), test_images.flatten(1)
     predicted = torch.cat([train_labels[torch.cdist(batch, train).argmin(1)] for batch in test.split(2000)])
     return float((predicted == test_labels).float().mean())
+
+
+def train_few_labels(net: TransferNet, images: torch.Tensor, labels: torch.Tensor,
+                     unlabelled: torch.Tensor | None = None, *, steps: int, pseudo_steps: int = 0, max_shift: int = 0,
+                     seed: int = 0, report_every: int = 20) -> Iterator[dict]:
+    """Train on the labelled images; with unlabelled images, then self-train on labels spread
+    over their codes (`train_with_label_spreading`). Yields the training records."""
+    if unlabelled is not None and len(unlabelled):
+        yield from train_with_label_spreading(net, images, labels, unlabelled, steps=steps, pseudo_steps=pseudo_steps,
+                                              max_shift=max_shift, seed=seed, report_every=report_every)
+    else:
+        yield from train_transfer(net, images, labels, steps=steps, max_shift=max_shift, seed=seed,
+                                  report_every=report_every)
+
+
+def few_label_study(autoencoder: Autoencoder, images: torch.Tensor, labels: torch.Tensor, test_images: torch.Tensor,
+                    test_labels: torch.Tensor, *, fine_tune: bool, hidden: int, steps: int,
+                    unlabelled: torch.Tensor | None = None, unlabelled_labels: torch.Tensor | None = None,
+                    max_shift: int = 0) -> Iterator[dict]:
+    """The transfer experiment with few labels: an MLP head on the AE's encoder and on a random
+    encoder of the same shape (self-trained on spread labels for twice the steps when unlabelled
+    digits are given), and 1-nearest-neighbour on pixels, all scored on the test digits.
+
+    Yields progress events {"run", "stage", "step", "total", "fraction"}; the last event has
+    "encoders" ((name, test accuracy, share of spread labels that are right or None) per encoder),
+    "pixels" (the 1-nearest-neighbour accuracy) and "confusion" (the pretrained encoder's).
+    """
+    pseudo_steps = 2 * steps if unlabelled is not None and len(unlabelled) else 0
+    runs = (("pretrained encoder", True), ("random encoder", False))
+    results, confusion = [], None
+    for run, (name, pretrained) in enumerate(runs):
+        net = transfer_net(autoencoder, pretrained=pretrained, fine_tune=fine_tune, hidden=hidden, seed=0)
+        spread_right = None
+        for record in train_few_labels(net, images, labels, unlabelled, steps=steps, pseudo_steps=pseudo_steps,
+                                       max_shift=max_shift, report_every=max(1, steps // 20)):
+            if "pseudo_labels" in record and unlabelled_labels is not None:
+                spread_right = float((record["pseudo_labels"] == unlabelled_labels).float().mean())
+            yield {"run": name, "stage": record.get("stage", "labelled"), "step": record["step"],
+                   "total": steps + pseudo_steps,
+                   "fraction": (run + record["step"] / (steps + pseudo_steps)) / (len(runs) + 1)}
+        accuracy, counts = evaluate(net, test_images, test_labels)
+        results.append((name, accuracy, spread_right))
+        confusion = counts if confusion is None else confusion
+    yield {"run": "pixels, 1-nearest neighbour", "stage": "labelled", "step": 0, "total": 0,
+           "fraction": len(runs) / (len(runs) + 1)}
+    pixels = nearest_neighbour_accuracy(images, labels, test_images, test_labels)
+    yield {"encoders": results, "pixels": pixels, "confusion": confusion}

@@ -69,6 +69,12 @@ class ModelZoo:
                                   f"depth {depth} ships d = {', '.join(map(str, sorted(dims))) or 'none'}.")
         return self.model(self.shipped[name])
 
+    def named_autoencoder(self, name: str) -> Autoencoder:
+        """A shipped autoencoder by its name (ae_d10_l2, ae_uniform_d10_l2, ...), or CheckpointError."""
+        if name not in self.shipped:
+            raise CheckpointError(f"Unknown autoencoder {name!r}; choose one of {', '.join(self.shipped)}.")
+        return self.model(self.shipped[name])
+
     @property
     def classifier(self) -> Classifier:
         """The reference classifier, or CheckpointError with the command that trains it."""

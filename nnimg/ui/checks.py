@@ -1,0 +1,68 @@
+"""Input checks for the handlers: a package error or a bad value becomes one gr.Error sentence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import gradio as gr
+import numpy as np
+
+from nnimg.checkpoints import CheckpointError
+from nnimg.preprocess import InvalidImageError, read_image_file, to_mnist_digit
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the package's errors for bad input or missing files into a gr.Error a student reads."""
+    try:
+        yield
+    except (CheckpointError, InvalidImageError) as error:
+        raise gr.Error(str(error)) from None
+
+
+def digit(image: dict | str | None) -> np.ndarray:
+    """The 28x28 digit a model sees, from the raw payload of an image input.
+
+    Events run with preprocess=False, so that a file that is not an image reaches us and gets a
+    plain answer instead of Gradio's internal error.
+    """
+    path = image.get("path") if isinstance(image, dict) else image
+    with user_errors():
+        return to_mnist_digit(read_image_file(path))
+
+
+def whole_number(value, name: str) -> int:
+    """`value` as an int, or a gr.Error naming the field."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise gr.Error(f"The {name} must be a whole number, not {value!r}.") from None
+
+
+def bounded(value, name: str, low: int, high: int) -> int:
+    """A whole number from `low` to `high`, or a gr.Error naming the field and the range."""
+    number = whole_number(value, name)
+    if not low <= number <= high:
+        raise gr.Error(f"The {name} must be between {low} and {high}, not {number}.")
+    return number
+
+
+def one_of(value, choices, name: str):
+    """`value` if it is one of `choices`, else a gr.Error listing them."""
+    if value not in choices:
+        raise gr.Error(f"Unknown {name} {value!r}; choose one of {', '.join(map(str, choices))}.")
+    return value
+
+
+def asked_digit(value) -> int | None:
+    """A digit 0-9, or None for 'any'."""
+    if str(value).strip().lower() == "any":
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 9:
+        raise gr.Error(f"The digit must be 0 to 9 or 'any', not {value!r}.")
+    return number

@@ -1,0 +1,158 @@
+"""The GAN losses tab: the DCGAN trained with the saturating, non-saturating and least-squares
+generator losses, its samples and curves along training, sample quality, and live training."""
+
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+import plotly.graph_objects as go
+
+from nnimg.gan_training import fresh_samples
+from nnimg.grids import read_snapshots
+from nnimg.live_training import train_dcgans_live
+from nnimg.losses import GENERATOR_LOSSES
+from nnimg.metrics import sample_quality
+from nnimg.plots import gan_curves, image_grid, live_gan_curves
+from nnimg.registry import DCGAN_LOSSES, dcgan
+from nnimg.ui import checks
+from nnimg.ui.lab import lab
+from nnimg.ui.widgets import OnLoad, image_output
+from nnimg.zoo import read_metrics
+
+MAX_LIVE_STEPS, QUALITY_SAMPLES = 1000, 1000
+
+
+def _snapshots(loss: str) -> list[np.ndarray]:
+    """The 8x8 grids of the shipped DCGAN of `loss` after every epoch (read once)."""
+    entry = dcgan(checks.one_of(loss, DCGAN_LOSSES, "generator loss"))
+
+    def read() -> list[np.ndarray]:
+        try:
+            return read_snapshots(entry.samples_path)
+        except OSError:
+            raise gr.Error(f"{entry.samples_path.name} is missing. Train it with: {entry.train_command}") from None
+    return lab().cached(("dcgan snapshots", loss), read)
+
+
+def gan_grid(loss: str, epoch: float = -1, seed: float = -1) -> np.ndarray:
+    """An 8x8 grid (224x224) of samples from the shipped DCGAN of `loss`: after `epoch` epochs
+    (-1: the end) from the fixed training noise (seed -1), or fresh noise from the final generator."""
+    epoch, seed = checks.whole_number(epoch, "epoch"), checks.whole_number(seed, "seed")
+    snapshots = _snapshots(loss)
+    last = len(snapshots) - 1
+    if not -1 <= epoch <= last:
+        raise gr.Error(f"The {loss} DCGAN has grids for epochs 0 to {last} (or -1 for the end), not {epoch}.")
+    if seed == -1:
+        return snapshots[epoch]
+    if epoch not in (-1, last):
+        raise gr.Error("Fresh noise needs the generator, and only the final one ships: use epoch -1 or seed -1.")
+    with checks.user_errors():
+        generator = lab().zoo.dcgan(loss)
+    return image_grid(fresh_samples(generator, 64, seed).numpy(), columns=8)
+
+
+def gan_training_curves(loss: str) -> go.Figure:
+    """D and G losses, D(x) and D(G(z)), and G's gradient norm along the shipped run of `loss`."""
+    entry = dcgan(checks.one_of(loss, DCGAN_LOSSES, "generator loss"))
+    records = read_metrics(entry.metrics_path)
+    if records is None:
+        raise gr.Error(f"{entry.metrics_path.name} is missing. Train it with: {entry.train_command}")
+    return gan_curves(records["records"], title=loss, steps_per_epoch=records["steps_per_epoch"])
+
+
+def _quality_row(name: str, images) -> list:
+    quality = sample_quality(images, lab().zoo.classifier, lab().real_features)
+    return [name, round(quality["inception_score"], 2), round(quality["frechet_distance"], 2),
+            f"{quality['unsure_share']:.1%}", *[f"{share:.0%}" for share in quality["digit_shares"]]]
+
+
+def gan_quality(samples_per_loss: float = QUALITY_SAMPLES):
+    """Classifier-IS, Fréchet distance, unsure share and digit shares of fresh samples (seed 0)
+    from each shipped DCGAN, under a row of as many real test digits (each row computed once)."""
+    count = checks.bounded(samples_per_loss, "number of samples", 100, 5000)
+    zoo = lab().zoo
+    with checks.user_errors():
+        rows = [lab().cached(("real quality", count), lambda: _quality_row("real test digits", lab().test_x[:count]))]
+    for loss in DCGAN_LOSSES:
+        if dcgan(loss).name in zoo.errors:
+            gr.Warning(zoo.errors[dcgan(loss).name])
+            continue
+        rows.append(lab().cached(("dcgan quality", loss, count), lambda: _quality_row(
+            loss, fresh_samples(zoo.dcgan(loss), count, seed=0).unsqueeze(1))))
+    return rows
+
+
+def gan_live(losses: list[str], steps: float, lr: float, d_steps: float):
+    """Train small DCGANs from scratch on the test digits, one per chosen loss, in turns; stream
+    their grids (from the same noise) and curves every 10 steps."""
+    losses = [checks.one_of(loss, GENERATOR_LOSSES, "generator loss") for loss in losses or []]
+    if not losses:
+        raise gr.Error("Choose at least one generator loss to train.")
+    steps = checks.bounded(steps, "number of steps", 10, MAX_LIVE_STEPS)
+    d_steps = checks.bounded(d_steps, "D steps per G step", 1, 5)
+    lr = float(lr)
+    if not 1e-5 <= lr <= 1e-2:
+        raise gr.Error(f"The learning rate must be between 0.00001 and 0.01, not {lr}.")
+    grids, records = dict.fromkeys(GENERATOR_LOSSES), {loss: [] for loss in losses}
+    for events in train_dcgans_live(losses, lab().test_x, steps=steps, lr=lr, d_steps=d_steps):
+        for loss, event in events.items():
+            grids[loss] = image_grid(event.pop("samples").numpy(), columns=8)
+            records[loss].append(event)
+        yield [grids[loss] for loss in GENERATOR_LOSSES] + [live_gan_curves(records)]
+
+
+def _last_epoch(loss: str) -> int:
+    try:
+        return len(_snapshots(loss)) - 1
+    except gr.Error:
+        return 0
+
+
+def build() -> OnLoad:
+    """The tab's layout and events; returns what to run when the page opens."""
+    gr.Markdown("The DCGAN of the course (docs/course.md, section 6) trained three times, changing only the "
+                "generator's loss (D keeps its binary cross-entropy). Early on D rejects fakes confidently; the "
+                "saturating loss log(1 - D) then has almost no gradient, the non-saturating -log D has a large one, "
+                "and least squares sits between. The shipped models add InfoGAN's 10-way code: a one-hot code joins "
+                "G's noise and a head on D learns to read it back, so each code comes to draw one kind of digit (no "
+                "labels are used). The gradient curve shows the gradient of the adversarial loss alone.")
+    on_open = []
+    with gr.Row():
+        for loss in DCGAN_LOSSES:
+            with gr.Column():
+                gr.Markdown(f"### {loss}")
+                epoch = gr.Slider(-1, _last_epoch(loss), value=-1, step=1, label="Epoch (-1: end of training)")
+                grid = image_output("64 samples from fixed noise (codes 0-9 in turn)")
+                curves = gr.Plot()
+                loss_box = gr.Textbox(loss, visible=False)
+                seed = gr.Number(-1, visible=False)
+                first = loss == DCGAN_LOSSES[0]  # the others are the same endpoint with another loss
+                epoch.release(gan_grid, [loss_box, epoch, seed], grid, api_name="gan_grid" if first else None,
+                              api_visibility="public" if first else "private", preprocess=False)
+                on_open += [(gan_grid, [loss_box, epoch, seed], grid), (gan_training_curves, [loss_box], curves)]
+    gr.Markdown("### Sample quality\nFrom 1,000 fresh samples per loss, read by the reference classifier: "
+                "Inception Score (10 is ideal), Fréchet distance on the classifier's features, the share of "
+                "samples the classifier is unsure of (under 90% on any digit: these lower the score), and the "
+                "share of each digit (a collapsed model favours a few). The first row is 1,000 real test "
+                "digits by the same measure.")
+    count = gr.Number(QUALITY_SAMPLES, visible=False)
+    quality = gr.Dataframe(headers=["samples", "IS", "Fréchet", "unsure"] + [str(d) for d in range(10)],
+                           interactive=False)
+    on_open.append((gan_quality, [count], quality))
+    gr.Markdown("### Train live\nSmall DCGANs (width 16) from scratch on the 10,000 test digits, on this machine's "
+                "CPU, the chosen losses in turns from the same noise.")
+    with gr.Row():
+        live_losses = gr.CheckboxGroup(list(GENERATOR_LOSSES), value=list(GENERATOR_LOSSES), label="Losses")
+        live_steps = gr.Slider(10, MAX_LIVE_STEPS, value=200, step=10, label="Generator steps")
+        live_lr = gr.Number(2e-3, label="Learning rate")
+        live_d_steps = gr.Slider(1, 5, value=1, step=1, label="D steps per G step")
+    with gr.Row():
+        train_button = gr.Button("Train", variant="primary")
+        stop_button = gr.Button("Stop")
+    with gr.Row():
+        live_grids = [image_output(loss) for loss in GENERATOR_LOSSES]
+    live_curves = gr.Plot()
+    event = train_button.click(gan_live, [live_losses, live_steps, live_lr, live_d_steps], live_grids + [live_curves],
+                               api_name="gan_live")
+    stop_button.click(None, cancels=[event], api_visibility="private")
+    return on_open

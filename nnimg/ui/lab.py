@@ -1,0 +1,75 @@
+"""The loaded lab that every tab reads: the test split, the shipped models and caches of fixed
+results. Built on first use, so importing a tab module does nothing."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TypeVar
+
+import numpy as np
+import torch
+
+from nnimg.data import load_labelled_pool, load_test_split, load_unlabelled_pool, to_tensor
+from nnimg.latent import CodeCache, correlation_by_dim
+from nnimg.metrics import classifier_features
+from nnimg.registry import AE_DEFAULT_DEPTH, AE_STUDY_DEPTH, shipped_autoencoders
+from nnimg.zoo import ModelZoo
+
+T = TypeVar("T")
+CORRELATION_IMAGES = 8000  # the course encodes 8,000 random images for the correlation study
+
+
+class Lab:
+    """The test split, the model zoo, and codes and features computed once per model."""
+
+    def __init__(self) -> None:
+        self.test_images, self.test_labels = load_test_split()
+        self.test_x, self.test_y = to_tensor(self.test_images), torch.from_numpy(self.test_labels)
+        self.zoo = ModelZoo()
+        self.first_of_each_digit = [int(np.flatnonzero(self.test_labels == digit)[0]) for digit in range(10)]
+        chosen = np.random.default_rng(0).choice(len(self.test_images), CORRELATION_IMAGES, replace=False)
+        self.test_codes = CodeCache(self.test_x)
+        self.correlation_codes = CodeCache(self.test_x[chosen])
+        self._cache: dict[tuple, object] = {}
+
+    @functools.cached_property
+    def labelled_pool(self) -> tuple[np.ndarray, np.ndarray]:
+        """1,000 labelled training digits, 100 per digit (the transfer experiment's labels)."""
+        return load_labelled_pool()
+
+    @functools.cached_property
+    def unlabelled_pool(self) -> tuple[np.ndarray, np.ndarray]:
+        """10,000 other training digits, for label spreading (their labels only score it)."""
+        return load_unlabelled_pool()
+
+    @functools.cached_property
+    def real_features(self) -> torch.Tensor:
+        """The reference classifier's features of the 10,000 test digits (for Fréchet distances)."""
+        return classifier_features(self.zoo.classifier, self.test_x)
+
+    @functools.cached_property
+    def correlation_by_dim(self) -> dict[str, dict[int, float]]:
+        """The three correlation summaries against d for the latent sweep's autoencoders."""
+        sweep = [s for s in shipped_autoencoders() if s.depth == AE_DEFAULT_DEPTH and s.name not in self.zoo.errors]
+        codes = self.correlation_codes
+        return correlation_by_dim({s.latent_dim: codes.codes(s.name, self.zoo.model(s)) for s in sweep})
+
+    def cached(self, key: tuple, compute: Callable[[], T]) -> T:
+        """`compute()` the first time `key` is asked for; the same result after that."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    @staticmethod
+    def autoencoder_choices() -> list[tuple[str, str]]:
+        """(display name, name) of the autoencoders the latent-space views offer: the latent sweep,
+        the studies' depth, and the uniform-latent ones."""
+        return [(s.display, s.name) for s in shipped_autoencoders() + shipped_autoencoders(uniform=True)
+                if s.depth in (AE_DEFAULT_DEPTH, AE_STUDY_DEPTH)]
+
+
+@functools.cache
+def lab() -> Lab:
+    """The one lab of this process."""
+    return Lab()

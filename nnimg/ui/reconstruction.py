@@ -1,0 +1,77 @@
+"""The Reconstruction tab: a digit through the autoencoder of a chosen latent size and depth."""
+
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+
+from nnimg.checkpoints import CheckpointError
+from nnimg.plots import image_rows, mse_curve
+from nnimg.registry import AE_DEFAULT_DEPTH, AE_LATENT_DIMS
+from nnimg.ui import checks
+from nnimg.ui.digit_input import random_index, test_digit, use_drawing
+from nnimg.ui.lab import lab
+from nnimg.ui.widgets import OnLoad, digit_image, drawing_input
+
+
+def latent_dims_for_depth(depth: int, latent_dim: int) -> gr.Dropdown:
+    """Offer only the latent sizes that ship at this depth, keeping the current one if it does."""
+    dims = lab().zoo.latent_dims(checks.whole_number(depth, "depth"))
+    latent_dim = checks.whole_number(latent_dim, "latent size")
+    value = latent_dim if latent_dim in dims else min(dims, key=lambda d: abs(d - latent_dim))
+    return gr.Dropdown(choices=dims, value=value)
+
+
+def reconstruct(image: dict | str | None, latent_dim: int, depth: int):
+    """Reconstruct a digit with the chosen AE; also show it at every shipped d of that depth."""
+    digit = checks.digit(image)
+    latent_dim, depth = checks.whole_number(latent_dim, "latent size"), checks.whole_number(depth, "depth")
+    zoo = lab().zoo
+    with checks.user_errors():
+        reconstruction, mse = zoo.reconstruct(digit[None], latent_dim, depth)
+    digits = np.concatenate([digit[None], lab().test_images[lab().first_of_each_digit]])
+    rows = [("input", digits, None)]
+    for d in zoo.latent_dims(depth):
+        try:
+            rows.append((f"d = {d}", zoo.reconstruct(digits, d, depth)[0], None))
+        except CheckpointError:
+            gr.Warning(f"The d = {d}, depth {depth} checkpoint is missing; its row is left out.")
+    summary = f"**MSE per pixel: {mse[0]:.5f}** (d = {latent_dim}, {depth} conv layer{'s' * (depth > 1)})"
+    return (reconstruction[0] * 255).round().astype(np.uint8), digit, summary, image_rows(rows)
+
+
+def build() -> OnLoad:
+    """The tab's layout and events; returns what to run when the page opens."""
+    test_images, examples = lab().test_images, lab().first_of_each_digit
+    with gr.Row():
+        with gr.Column(scale=1):
+            digit_input = digit_image("Digit (upload, paste, or pick below)", type="filepath", value=test_images[0],
+                                      sources=["upload", "clipboard"])
+            with gr.Accordion("Pick from the MNIST test split", open=True):
+                with gr.Row():
+                    index = gr.Number(label="Test index (0-9999)", value=0, precision=0, minimum=0, maximum=9999)
+                    random_button = gr.Button("Random digit")
+                gr.Examples([[i] for i in examples], inputs=index, label="One of each digit",
+                            example_labels=[f"a {digit}" for digit in range(10)])
+            sketch, use_drawing_button = drawing_input("Draw a digit")
+        with gr.Column(scale=1):
+            with gr.Row():
+                depth = gr.Radio([1, 2, 3], value=AE_DEFAULT_DEPTH, label="Conv layers (depth)")
+                latent_dim = gr.Dropdown(list(AE_LATENT_DIMS), value=10, label="Latent size d")
+            with gr.Row():
+                model_input = digit_image("What the model sees (28x28)", interactive=False)
+                reconstruction = digit_image("Reconstruction", interactive=False)
+            summary = gr.Markdown()
+    comparison = gr.Image(label="The same digits at every shipped d (first column: yours)", format="png",
+                          interactive=False, elem_classes="pixelated")
+    gr.Plot(mse_curve(lab().zoo.mse_curves(), title="Test reconstruction error against latent size"))
+
+    index.change(test_digit, index, digit_input, api_name="test_digit")
+    random_button.click(random_index, None, index, api_name="random_index")
+    use_drawing_button.click(use_drawing, sketch, digit_input, api_name="use_drawing")
+    inputs, outputs = [digit_input, latent_dim, depth], [reconstruction, model_input, summary, comparison]
+    gr.on([digit_input.change, latent_dim.change], reconstruct, inputs, outputs, api_name="reconstruct",
+          preprocess=False)
+    depth.change(latent_dims_for_depth, [depth, latent_dim], latent_dim, api_name="latent_dims_for_depth").then(
+        reconstruct, inputs, outputs, api_visibility="private", preprocess=False)
+    return [(reconstruct, inputs, outputs)]

@@ -1,0 +1,201 @@
+"""The Restoration tab: a damaged digit restored with GAN priors, autoencoder priors and a
+Gaussian baseline, compared; and model inversion on its own."""
+
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+import torch
+
+from nnimg.data import to_tensor
+from nnimg.metrics import classify, psnr, ssim
+from nnimg.plots import image_rows, summary_curves
+from nnimg.preprocess import InvalidImageError, read_image_file
+from nnimg.restore import DEGRADATIONS, Degraded, apply_mask, degrade, known_from_painting, window_mask
+from nnimg.ui import checks
+from nnimg.ui.digit_input import test_digit, use_drawing
+from nnimg.ui.lab import lab
+from nnimg.ui.widgets import OnLoad, as_uint8, digit_image, drawing_input, image_output
+from nnimg.zoo import RESTORATION_METHODS
+
+MAX_STEPS = 1000
+METHOD_NAMES = {"gan": "DCGAN prior", "latent-gan": "latent WGAN prior", "ae": "AE prior (MAP)",
+                "uniform-ae": "uniform-latent AE prior", "classical": "Gaussian (Wiener / conditional mean)"}
+CUSTOM_DEGRADATIONS = ("custom window", "painted mask")
+INVERSION_PRIORS = ("gan", "latent-gan")
+
+
+def _painted_known(editor: dict | None) -> torch.Tensor:
+    """The known-pixel mask from the strokes painted in the image editor."""
+    layers = (editor or {}).get("layers") or []
+    if not layers or layers[0] is None:
+        raise gr.Error("Paint over the part of the digit to erase first.")
+    layer = layers[0]
+    try:
+        layer = read_image_file(layer.get("path")) if isinstance(layer, dict) else np.asarray(layer)
+        known = known_from_painting(layer[..., -1] if layer.ndim == 3 else layer)
+    except (InvalidImageError, ValueError) as error:
+        raise gr.Error(f"The painted layer cannot be read: {error}") from None
+    if known.all():
+        raise gr.Error("Paint over the part of the digit to erase first.")
+    return known
+
+
+def _degraded(clean: torch.Tensor, degradation: str, seed: int, window: tuple = (10, 9, 9),
+              editor: dict | None = None) -> Degraded:
+    degradation = checks.one_of(degradation, DEGRADATIONS + CUSTOM_DEGRADATIONS, "degradation")
+    if degradation in DEGRADATIONS:
+        return degrade(clean, degradation, seed=seed)
+    if degradation == "custom window":
+        size, top, left = (checks.whole_number(value, "window setting") for value in window)
+        try:
+            return apply_mask(clean, window_mask(size, top=top, left=left))
+        except ValueError as error:
+            raise gr.Error(f"The window does not fit: {error}.") from None
+    return apply_mask(clean, _painted_known(editor))
+
+
+def _method_events(method: str, degraded: Degraded, steps: int, seed: int):
+    checks.one_of(method, RESTORATION_METHODS, "method")
+    with checks.user_errors():
+        yield from lab().zoo.restore(method, degraded, steps=steps, seed=seed)
+
+
+def _judge(restored: torch.Tensor, clean: torch.Tensor) -> tuple[float, float, int, float]:
+    """PSNR and SSIM against the clean digit, and the classifier's label and confidence."""
+    with checks.user_errors():
+        labels, confidence = classify(lab().zoo.classifier, restored)
+    return float(psnr(restored, clean)[0]), float(ssim(restored, clean)[0]), int(labels[0]), float(confidence[0])
+
+
+def _inputs(image, steps: float, seed: float) -> tuple[torch.Tensor, int, int]:
+    clean = to_tensor(checks.digit(image)[None])
+    return clean, checks.bounded(steps, "number of steps", 10, MAX_STEPS), checks.whole_number(seed, "seed")
+
+
+def restore(image, degradation: str, method: str, steps: float, seed: float):
+    """Degrade the digit (server-side, with the seed) and restore it with one method; streams the
+    current estimate every 25 steps. Outputs: the restored 28x28, the degraded input, a summary."""
+    clean, steps, seed = _inputs(image, steps, seed)
+    degraded = degrade(clean, checks.one_of(degradation, DEGRADATIONS, "degradation"), seed=seed)
+    observed = as_uint8(degraded.observed)
+    for event in _method_events(method, degraded, steps, seed):
+        if "restored" in event:
+            value, similarity, label, confidence = _judge(event["restored"], clean)
+            yield (as_uint8(event["restored"]), observed, f"**PSNR {value:.2f} dB, SSIM {similarity:.3f}**; the "
+                   f"classifier reads {label} ({confidence:.0%}).")
+        else:
+            yield as_uint8(event["estimate"]), observed, f"step {event['step']}/{steps}, loss {event['loss']:.4f}"
+
+
+def restore_compare(image, degradation: str, methods: list[str], steps: float, seed: float, window_size: float,
+                    window_top: float, window_left: float, editor: dict | None):
+    """Every chosen method on the same degraded digit: live estimates, then one row per method with
+    PSNR, SSIM and the classifier's label, and a before/after slider for the best."""
+    clean, steps, seed = _inputs(image, steps, seed)
+    if not methods:
+        raise gr.Error("Choose at least one method.")
+    degraded = _degraded(clean, degradation, seed, (window_size, window_top, window_left), editor)
+    observed = degraded.observed.clamp(0, 1)
+    results, table = [], []
+    for method in methods:
+        for event in _method_events(method, degraded, steps, seed):
+            if "restored" not in event:
+                yield (None, None, table, f"{METHOD_NAMES[method]}: step {event['step']}/{steps}, "
+                       f"loss {event['loss']:.4f}", as_uint8(event["estimate"]))
+        value, similarity, label, confidence = _judge(event["restored"], clean)
+        results.append((method, event["restored"], value))
+        table.append([METHOD_NAMES[method], round(value, 2), round(similarity, 3), label, f"{confidence:.0%}"])
+    before = _judge(observed, clean)
+    table.insert(0, ["degraded input", round(before[0], 2), round(before[1], 3), before[2], f"{before[3]:.0%}"])
+    frames = torch.cat([clean, observed] + [restored for _, restored, _ in results])[:, 0].numpy()
+    captions = ["clean", f"input {before[0]:.1f} dB"] + [f"{method} {value:.1f} dB" for method, _, value in results]
+    rows = image_rows([("", frames, captions)], scale=4)
+    best = max(results, key=lambda result: result[2])
+    slider = (as_uint8(observed), as_uint8(best[1]))
+    yield rows, slider, table, f"Done: the best here is the {METHOD_NAMES[best[0]]}.", as_uint8(best[1])
+
+
+def invert(image, prior: str, steps: float, seed: float):
+    """Model inversion: the closest image a generator can make, and the loss along the way."""
+    clean, steps, seed = _inputs(image, steps, seed)
+    if prior not in INVERSION_PRIORS:
+        raise gr.Error("Invert the DCGAN ('gan') or the latent WGAN ('latent-gan').")
+    history = {}
+    for event in _method_events(prior, apply_mask(clean, torch.ones(1, 1, 28, 28)), steps, seed):
+        history[event["step"]] = event["loss"]
+        figure = summary_curves({"MSE of the best restart": history}, title="Inversion loss", y_title="MSE")
+        figure.update_xaxes(title="step", type="linear", tickvals=None)
+        yield as_uint8(event["estimate"]), figure, f"step {event['step']}/{steps}: MSE {event['loss']:.4f}"
+
+
+def mask_canvas(image) -> dict:
+    """The digit enlarged 10x, as the background to paint a mask on."""
+    enlarged = np.kron(checks.digit(image), np.ones((10, 10), dtype=np.uint8))
+    return {"background": np.stack([enlarged] * 3, axis=-1), "layers": [], "composite": None}
+
+
+def build() -> OnLoad:
+    """The tab's layout and events; returns what to run when the page opens."""
+    nine = lab().first_of_each_digit[9]
+    gr.Markdown("Restore a damaged digit with a generative prior: search a GAN's noise for an image that "
+                "matches what is left (16 random starts, averaged by how well each fits; known pixels are kept), "
+                "or move the image itself toward what an autoencoder reproduces (MAP from the Gaussian fill; the "
+                "AEs with d = 20 for noise, d = 10 for masks); beside a Gaussian model of digits (Wiener filter, "
+                "conditional mean).")
+    with gr.Row():
+        with gr.Column(scale=1):
+            image = digit_image("Digit (upload, paste, or pick / draw below)", type="filepath",
+                                sources=["upload", "clipboard"], value=lab().test_images[nine])
+            index = gr.Number(label="Or a test index (0-9999)", value=nine, precision=0)
+            sketch, use_drawing_button = drawing_input("Or draw a digit")
+        with gr.Column(scale=2):
+            degradation = gr.Radio(list(DEGRADATIONS + CUSTOM_DEGRADATIONS), value="window-10", label="Degradation")
+            with gr.Row():
+                window_size = gr.Slider(2, 20, value=10, step=1, label="Custom window: size")
+                window_top = gr.Slider(0, 26, value=9, step=1, label="top")
+                window_left = gr.Slider(0, 26, value=9, step=1, label="left")
+            methods = gr.CheckboxGroup([(name, key) for key, name in METHOD_NAMES.items()],
+                                       value=list(RESTORATION_METHODS), label="Methods to compare")
+            with gr.Row():
+                steps = gr.Slider(10, MAX_STEPS, value=300, step=10, label="Optimisation steps")
+                seed = gr.Number(0, precision=0, label="Seed")
+            button = gr.Button("Restore", variant="primary")
+    with gr.Accordion("Paint a mask (choose 'painted mask' above)", open=False):
+        editor = gr.ImageEditor(type="numpy", image_mode="RGBA", canvas_size=(280, 280), layers=False,
+                                brush=gr.Brush(colors=["#ff0000"], default_size=20, color_mode="fixed"),
+                                label="Paint over what to erase")
+    status = gr.Markdown()
+    with gr.Row():
+        live = image_output("Current estimate", height=280)
+        slider = gr.ImageSlider(label="Before / after (best method)", type="numpy", format="png", height=280,
+                                elem_classes="pixelated")
+    rows = image_output("Clean, degraded, and each method")
+    table = gr.Dataframe(headers=["method", "PSNR (dB)", "SSIM", "label", "confidence"], interactive=False)
+    with gr.Accordion("Inversion on its own", open=False):
+        with gr.Row():
+            prior = gr.Radio(list(INVERSION_PRIORS), value="gan", label="Generator")
+            invert_button = gr.Button("Invert")
+        with gr.Row():
+            best_match = image_output("G's best match")
+            inversion_curve = gr.Plot()
+        inversion_status = gr.Markdown()
+    with gr.Accordion("One method, for scripts (the /restore endpoint)", open=False):
+        method = gr.Radio(list(RESTORATION_METHODS), value="latent-gan", label="Method")
+        single_button = gr.Button("Restore with this method")
+        with gr.Row():
+            single_restored = image_output("Restored 28x28")
+            single_observed = image_output("Degraded input")
+        single_summary = gr.Markdown()
+
+    index.change(test_digit, index, image, api_name="restoration_test_digit")
+    use_drawing_button.click(use_drawing, sketch, image, api_name="restoration_use_drawing")
+    image.change(mask_canvas, image, editor, api_name="mask_canvas", preprocess=False)
+    compare_inputs = [image, degradation, methods, steps, seed, window_size, window_top, window_left, editor]
+    button.click(restore_compare, compare_inputs, [rows, slider, table, status, live], api_name="restore_compare",
+                 preprocess=False)
+    invert_button.click(invert, [image, prior, steps, seed], [best_match, inversion_curve, inversion_status],
+                        api_name="invert", preprocess=False)
+    single_button.click(restore, [image, degradation, method, steps, seed],
+                        [single_restored, single_observed, single_summary], api_name="restore", preprocess=False)
+    return [(mask_canvas, [image], editor)]

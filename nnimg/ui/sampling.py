@@ -1,0 +1,100 @@
+"""The Sampling tab: digits drawn by GANs on the autoencoder's latent space, and how they trained."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from nnimg.grids import read_snapshots
+from nnimg.metrics import classify
+from nnimg.plots import critic_curves, digit_share_bars, image_grid, image_rows
+from nnimg.registry import CONDITIONAL_SAMPLER, UNCONDITIONAL_SAMPLER, latent_gan, shipped_latent_gans, with_role
+from nnimg.sampling import sample_digits
+from nnimg.ui import checks
+from nnimg.ui.lab import lab
+from nnimg.ui.widgets import DIGIT_CHOICES, OnLoad, captions, image_output
+from nnimg.zoo import read_metrics
+
+MAX_SAMPLES, PER_ROW = 100, 10
+
+
+def sample(digit, count: float, seed: float):
+    """Decoder(G(z)) samples: of the asked digit from the conditional WGAN, or 'any' from the
+    unconditional one; the grid (10 per row, no borders), a captioned copy, and the classifier's tally."""
+    digit = checks.asked_digit(digit)
+    count, seed = checks.bounded(count, "number of samples", 1, MAX_SAMPLES), checks.whole_number(seed, "seed")
+    with checks.user_errors():
+        generator, autoencoder = lab().zoo.sampler(conditional=digit is not None)
+        classifier = lab().zoo.classifier
+    images = sample_digits(generator, autoencoder, count, seed=seed, digit=digit)
+    labels, confidence = classify(classifier, images.unsqueeze(1))
+    images = images.numpy()
+    rows = [("", images[start:start + PER_ROW], captions(labels[start:start + PER_ROW],
+                                                        confidence[start:start + PER_ROW]))
+            for start in range(0, count, PER_ROW)]
+    tally = [[d, int((labels == d).sum()), f"{(labels == d).mean():.0%}"] for d in range(10)]
+    if digit is None:
+        summary = (f"{count} samples from the {with_role(UNCONDITIONAL_SAMPLER).display}; "
+                   "the classifier's reading below.")
+    else:
+        summary = (f"The classifier reads **{digit}** in **{(labels == digit).mean():.0%}** of {count} samples "
+                   f"asked of the {with_role(CONDITIONAL_SAMPLER).display}.")
+    return image_grid(images, columns=PER_ROW), image_rows(rows), summary, tally
+
+
+def latent_gan_training(model: str, snapshot: float):
+    """Curves of one latent GAN's training and its decoded fixed-noise samples at a snapshot."""
+    entry = latent_gan(checks.one_of(model, [s.model for s in shipped_latent_gans()], "model"))
+    records = read_metrics(entry.metrics_path)
+    if records is None:
+        raise gr.Error(f"{entry.metrics_path.name} is missing. Train it with: {entry.train_command}")
+    grids = read_snapshots(entry.samples_path)
+    snapshot = min(checks.bounded(snapshot, "snapshot", -1, 100), len(grids) - 1)  # -1 or past the last: the last
+    step = records["snapshot_steps"][snapshot]
+    caption = f"Generator step {step} of {records['snapshot_steps'][-1]} ({records['steps_per_epoch']} per epoch)"
+    return critic_curves(records["records"], title=entry.display), grids[snapshot], caption
+
+
+def latent_gan_shares():
+    """The share of each digit among 10,000 samples of every latent GAN (recorded after training)."""
+    shares = {entry.display: records["quality_10000_samples"]["digit_shares"]
+              for entry in shipped_latent_gans() if (records := read_metrics(entry.metrics_path))}
+    if not shares:
+        raise gr.Error("No latent GAN is trained yet. Train them with: python train/train_latent_gan.py --model all")
+    return digit_share_bars(shares, title="Digits among 10,000 samples (a collapsed GAN favours a few)")
+
+
+def build() -> OnLoad:
+    """The tab's layout and events; returns what to run when the page opens."""
+    gr.Markdown("A generator maps noise (and, for the conditional WGAN, a one-hot digit) to the codes of the "
+                "d = 10 autoencoder; its decoder draws them. Ask for a digit and count how often the reference "
+                "classifier agrees.")
+    with gr.Row():
+        digit = gr.Dropdown(DIGIT_CHOICES, value="3", label="Digit ('any': the unconditional WGAN)")
+        count = gr.Slider(1, MAX_SAMPLES, value=30, step=1, label="Samples")
+        seed = gr.Number(0, precision=0, label="Seed")
+        button = gr.Button("Sample", variant="primary")
+    summary = gr.Markdown()
+    with gr.Row():
+        captioned = image_output("Samples with the classifier's label and confidence")
+        tally = gr.Dataframe(headers=["digit", "samples", "share"], label="What the classifier reads",
+                             interactive=False)
+    with gr.Accordion("The grid alone (the /sample endpoint's first output)", open=False):
+        grid = image_output("10 per row, no borders")
+    gr.Markdown("### Training")
+    shares = gr.Plot()
+    with gr.Row():
+        model = gr.Dropdown([(s.display, s.model) for s in shipped_latent_gans()],
+                            value=with_role(UNCONDITIONAL_SAMPLER).model, label="Model")
+        snapshot = gr.Slider(-1, 9, value=-1, step=1, label="Snapshot along training (-1: the end)")
+    with gr.Row():
+        curves = gr.Plot()
+        with gr.Column():
+            snapshot_grid = image_output("64 fixed noise vectors, decoded")
+            snapshot_caption = gr.Markdown()
+    sample_inputs, sample_outputs = [digit, count, seed], [grid, captioned, summary, tally]
+    gr.on([button.click, digit.change], sample, sample_inputs, sample_outputs, api_name="sample", preprocess=False)
+    training_outputs = [curves, snapshot_grid, snapshot_caption]
+    gr.on([model.change, snapshot.release], latent_gan_training, [model, snapshot], training_outputs,
+          api_name="latent_gan_training")
+    return [(sample, sample_inputs, sample_outputs), (latent_gan_shares, [], shares),
+            (latent_gan_training, [model, snapshot], training_outputs)]

@@ -1,0 +1,43 @@
+"""The widgets the tabs share: digit inputs and outputs, the drawing pad, captions."""
+
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+import torch
+
+CSS = """
+.pixelated img { image-rendering: pixelated; width: 100% !important; height: 100% !important; object-fit: contain; }
+.pixelated .image-container { padding-top: 2.2em; box-sizing: border-box; }  /* room for the floating label */
+"""
+DIGIT_CHOICES = ["any"] + [str(digit) for digit in range(10)]
+
+OnLoad = list[tuple]  # (handler, inputs, outputs) to run when the page opens
+
+
+def digit_image(label: str, **kwargs) -> gr.Image:
+    """A 28x28 digit shown enlarged with crisp pixels."""
+    return gr.Image(label=label, format="png", image_mode=None, elem_classes="pixelated", height=200, **kwargs)
+
+
+def image_output(label: str, **kwargs) -> gr.Image:
+    """A PNG output with crisp pixels."""
+    return gr.Image(label=label, format="png", interactive=False, elem_classes="pixelated", **kwargs)
+
+
+def drawing_input(title: str) -> tuple[gr.Sketchpad, gr.Button]:
+    """A folded canvas to draw a digit on, and the button that sends the drawing on."""
+    with gr.Accordion(title, open=False):
+        sketch = gr.Sketchpad(label="Draw", type="numpy", canvas_size=(280, 280),
+                              brush=gr.Brush(colors=["#000000"], default_size=18, color_mode="fixed"))
+        return sketch, gr.Button("Use drawing")
+
+
+def captions(labels: np.ndarray, confidence: np.ndarray) -> list[str]:
+    """'label confidence%' under each image."""
+    return [f"{label} {p:.0%}" for label, p in zip(labels, confidence)]
+
+
+def as_uint8(image: torch.Tensor) -> np.ndarray:
+    """The first (1, 28, 28) image of a batch as a 28x28 uint8 array."""
+    return (image[0, 0].clamp(0, 1).numpy() * 255).round().astype(np.uint8)
