@@ -1,4 +1,4 @@
-"""Losses beyond plain reconstruction: moment matching toward a uniform latent (SPEC §1)."""
+"""Losses beyond plain reconstruction: moment matching toward a uniform latent (docs/course.md, section 1)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Convolutional autoencoder of SPEC §1: stride-2 convolutions, FC layers to a latent of size d,
-and a mirrored decoder with a sigmoid output."""
+"""Convolutional autoencoder of the course (docs/course.md, section 1): stride-2 convolutions,
+FC layers to a latent of size d, and a mirrored decoder with a sigmoid output."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class AutoencoderConfig:
     depth: int = 2  # number of stride-2 conv layers, 1 to 3
     channels: tuple[int, ...] = field(default=())  # per conv layer; empty: DEFAULT_CHANNELS[depth]
     hidden: int = 192  # width of the FC layer between the convs and the latent
-    uniform_latent: bool = False  # trained to push its codes toward Uniform[0, 1]^d (SPEC §1)
+    uniform_latent: bool = False  # trained to push its codes toward Uniform[0, 1]^d (docs/course.md, section 1)
 
     def __post_init__(self) -> None:
         if self.depth not in DEFAULT_CHANNELS:

@@ -1,5 +1,5 @@
-"""The DCGAN of SPEC §6: a generator of transposed convolutions from noise to 28x28 digits, and a
-smaller convolutional discriminator that returns one logit.
+"""The DCGAN of the course (docs/course.md, section 6): a generator of transposed convolutions
+from noise to 28x28 digits, and a smaller convolutional discriminator that returns one logit.
 
 With `categories` > 0 it is an InfoGAN (Chen et al. 2016): a one-hot code joins G's noise, and a
 head on D's features predicts that code from the image, so that each code comes to draw one kind of

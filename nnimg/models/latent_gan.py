@@ -1,5 +1,5 @@
-"""GANs on an autoencoder's latent space (SPEC §5): a generator maps noise (and, if conditional, a
-one-hot digit) to AE codes, a critic judges codes; images are Decoder(G(z))."""
+"""GANs on an autoencoder's latent space (docs/course.md, section 5): a generator maps noise (and,
+if conditional, a one-hot digit) to AE codes, a critic judges codes; images are Decoder(G(z))."""
 
 from __future__ import annotations
 
