@@ -1,15 +1,47 @@
+import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+from safetensors.torch import save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from nnimg.checkpoints import save_model  # noqa: E402
 from nnimg.data import load_test_split, to_tensor  # noqa: E402
+from nnimg.grids import write_snapshots  # noqa: E402
+from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig  # noqa: E402
+from nnimg.models.classifier import Classifier, ClassifierConfig  # noqa: E402
+from nnimg.models.dcgan import DCGANConfig, Generator  # noqa: E402
+from nnimg.models.latent_gan import CodeGenerator, LatentGANConfig  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def digits() -> torch.Tensor:
     """512 real test digits as (N, 1, 28, 28) floats in [0, 1]."""
     return to_tensor(load_test_split()[0][:512])
+
+
+def write_tiny_checkpoints(directory: Path) -> Path:
+    """Tiny untrained models where the app looks for checkpoints: the d = 10 AEs at depths 2 and 3,
+    the classifier, an InfoGAN DCGAN (non-saturating) with two grids and one record, a Gaussian
+    prior (mean 0.1, covariance 0.05 I), the WGAN and the conditional WGAN-GP; a corrupt d = 32 file
+    and nothing else."""
+    torch.manual_seed(0)
+    for depth in (2, 3):
+        save_model(directory / f"ae_d10_l{depth}.safetensors",
+                   Autoencoder(AutoencoderConfig(latent_dim=10, depth=depth, hidden=16)))
+    save_model(directory / "classifier.safetensors", Classifier(ClassifierConfig(channels=(4, 8), features=16)))
+    (directory / "ae_d32_l3.safetensors").write_bytes(b"not a checkpoint")
+    save_model(directory / "dcgan_non-saturating.safetensors", Generator(DCGANConfig(width=8, categories=10)))
+    write_snapshots(directory / "dcgan_non-saturating_samples.png", [np.zeros((64, 28, 28)), np.ones((64, 28, 28))])
+    record = {"step": 1, "d_loss": 1.0, "g_loss": 1.0, "d_real": 0.5, "d_fake": 0.5, "g_grad_norm": 1.0}
+    (directory / "dcgan_non-saturating.json").write_text(json.dumps({"records": [record], "steps_per_epoch": 1}))
+    save_file({"mean": torch.full((784,), 0.1), "covariance": torch.eye(784) * 0.05},
+              str(directory / "gaussian_prior.safetensors"))
+    for model, conditional in (("wgan", False), ("cwgan-gp", True)):
+        config = LatentGANConfig(code_dim=10, hidden=8, conditional=conditional)
+        save_model(directory / f"latent_{model}.safetensors", CodeGenerator(config).eval())
+    return directory

@@ -1,0 +1,115 @@
+"""The tabs' handlers called in-process, on tiny models: no server, milliseconds each."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from conftest import write_tiny_checkpoints
+from nnimg.data import load_test_split, to_tensor
+from nnimg.ui import gan_losses, interpolation, latent_space, reconstruction, restoration, sampling
+from nnimg.ui.lab import lab
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module", autouse=True)
+def tiny_lab(tmp_path_factory):
+    """The lab of this module serves the tiny models of `write_tiny_checkpoints`."""
+    directory = write_tiny_checkpoints(tmp_path_factory.mktemp("checkpoints"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NNIMG_CHECKPOINTS", str(directory))
+        lab.cache_clear()
+        yield lab()
+    lab.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def seven(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("digits") / "seven.png"
+    Image.fromarray(load_test_split()[0][0]).save(path)
+    return str(path)
+
+
+def test_reconstruct_leaves_out_the_missing_rows_and_reports_the_mse(seven, tiny_lab):
+    reconstruction_image, model_input, summary, grid = reconstruction.reconstruct(seven, 10, 2)
+    assert reconstruction_image.shape == (28, 28) and reconstruction_image.dtype == np.uint8
+    assert np.array_equal(model_input, load_test_split()[0][0])
+    x = to_tensor(model_input[None])
+    with torch.no_grad():
+        expected = float(((tiny_lab.zoo.autoencoder(10, 2)(x) - x) ** 2).mean())
+    assert f"**MSE per pixel: {expected:.5f}**" in summary
+    assert grid.height == 2 * (56 + 4)  # the input row and d = 10: the other d are missing at depth 2
+
+
+def test_a_broken_checkpoint_is_one_sentence(seven):
+    with pytest.raises(gr.Error, match="ae_d32_l3.safetensors is unreadable"):
+        reconstruction.reconstruct(seven, 32, 3)
+
+
+def test_latent_dims_for_depth_keeps_or_moves_to_the_nearest():
+    assert reconstruction.latent_dims_for_depth(2, 10).value == 10
+    assert reconstruction.latent_dims_for_depth(1, 100).value == 20
+
+
+def test_box_samples_make_two_rows_per_eight_and_the_same_for_the_same_seed():
+    grid, summary = latent_space.latent_box_samples("ae_d10_l2", 16, 3)
+    again, _ = latent_space.latent_box_samples("ae_d10_l2", 16, 3)
+    assert np.array_equal(np.array(grid), np.array(again)) and "Mean classifier confidence" in summary
+    with pytest.raises(gr.Error, match="between 1 and 64"):
+        latent_space.latent_box_samples("ae_d10_l2", 65, 3)
+
+
+def test_interpolate_strip_has_the_asked_frames(seven):
+    strip, readings = interpolation.interpolate(seven, seven, 10, 5)
+    assert strip.shape == (28, 28 * 5) and readings.count("→") == 4
+    with pytest.raises(gr.Error, match="Unknown pair"):
+        interpolation.interpolation_preset("2 → 7")
+
+
+def test_sample_asks_the_conditional_generator_for_a_digit():
+    grid, _, summary, tally = sampling.sample("3", 12, 0)
+    assert grid.shape == (56, 280) and "reads **3**" in summary and sum(row[1] for row in tally) == 12
+
+
+def test_gan_grid_is_the_stored_snapshot_or_fresh_noise_from_the_seed():
+    assert gan_losses.gan_grid("non-saturating", 0, -1).max() == 0
+    assert gan_losses.gan_grid("non-saturating", -1, -1).min() == 255
+    fresh = gan_losses.gan_grid("non-saturating", -1, 5)
+    assert np.array_equal(fresh, gan_losses.gan_grid("non-saturating", -1, 5))
+    assert not np.array_equal(fresh, gan_losses.gan_grid("non-saturating", -1, 6))
+
+
+def test_classical_restoration_fills_the_window_with_the_prior_mean(seven):
+    *_, (restored, observed, summary) = restoration.restore(seven, "window-10", "classical", 10, 0)
+    digit = load_test_split()[0][0]
+    assert observed[9:19, 9:19].max() == 0 and "PSNR" in summary
+    assert np.all(restored[9:19, 9:19] == round(0.1 * 255))  # mean 0.1, uncorrelated with the known pixels
+    known = np.ones((28, 28), bool)
+    known[9:19, 9:19] = False
+    assert np.array_equal(restored[known], digit[known])
+
+
+def test_a_custom_window_that_does_not_fit_is_one_sentence(seven):
+    with pytest.raises(gr.Error, match="does not fit"):
+        list(restoration.restore_compare(seven, "custom window", ["classical"], 10, 0, 20, 20, 0, None))
+
+
+def test_importing_the_tabs_loads_nothing():
+    code = ("from nnimg.ui import gan_losses, interpolation, latent_space, reconstruction, restoration, "
+            "sampling, transfer; from nnimg.ui.lab import lab; "
+            "assert lab.cache_info().currsize == 0; print('ok')")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_only_the_ui_imports_gradio():
+    sources = [*(REPO / "nnimg").rglob("*.py"), *(REPO / "train").glob("*.py")]
+    importers = [path.relative_to(REPO).as_posix() for path in sources
+                 if any(line.startswith(("import gradio", "from gradio")) for line in path.read_text().splitlines())]
+    assert importers and all(path.startswith("nnimg/ui/") for path in importers), importers
