@@ -24,7 +24,13 @@ EARLIER_AE_RECIPE = "--hidden 192 --epochs 20 --weight-decay 1e-4"
 # trains with a wider FC, distorted digits and three times the epochs.
 AE_SWEEP_RECIPES = {5: "--hidden 512 --augment 0.5 --epochs 90"}
 
-DCGAN_LOSSES = ("saturating", "non-saturating", "least-squares")  # one shipped DCGAN per generator loss
+DCGAN_LOSSES = ("saturating", "non-saturating", "least-squares")  # one shipped DCGAN per generator loss and recipe
+# The DCGAN recipes (train/train_dcgan.py --recipe NAME): ours, the course's exactly (docs/course.md,
+# section 6), and the course's with a discriminator larger than the generator (finding 13).
+DCGAN_RECIPES = {"shipped": "InfoGAN's 10-way code, D twice as wide as the course's, 1 D step, 16 epochs, EMA of G",
+                 "course": "the course's DCGAN: D 32-64-128, 3 D steps per G step, Adam lr 0.002, 10 epochs",
+                 "course-large-d": "the course's DCGAN with D 128-256-512, four times as wide as the course's"}
+DCGAN_RECIPE_LOSSES = {"shipped": DCGAN_LOSSES, "course": DCGAN_LOSSES, "course-large-d": ("non-saturating",)}
 
 # The latent GANs' training recipes (train/train_latent_gan.py --model NAME).
 LATENT_GAN_PRESETS = {
@@ -115,6 +121,12 @@ def _autoencoder(latent_dim: int, depth: int, *, uniform: bool = False,
 @dataclass(frozen=True)
 class ShippedDCGAN(Shipped):
     loss: str = "non-saturating"
+    recipe: str = "shipped"
+
+
+def dcgan_name(loss: str, recipe: str = "shipped") -> str:
+    """The file stem of a DCGAN: dcgan_non-saturating, dcgan_course_saturating, ..."""
+    return f"dcgan_{loss}" if recipe == "shipped" else f"dcgan_{recipe}_{loss}"
 
 
 @dataclass(frozen=True)
@@ -147,6 +159,14 @@ def _autoencoder_roles(latent_dim: int, depth: int, uniform: bool) -> tuple[str,
     return tuple(RESTORATION_AE[(kind, uniform)] for kind, dim in (("noise", 20), ("mask", 10)) if dim == latent_dim)
 
 
+def _dcgan(loss: str, recipe: str) -> ShippedDCGAN:
+    ours = recipe == "shipped"
+    command = f"python train/train_dcgan.py --loss {loss}" + ("" if ours else f" --recipe {recipe}")
+    roles = (RESTORATION_DCGAN,) if ours and loss == "non-saturating" else ()
+    return ShippedDCGAN(dcgan_name(loss, recipe), loss if ours else f"{loss} ({recipe})", command, loss=loss,
+                        recipe=recipe, roles=roles)
+
+
 def _build() -> tuple[Shipped, ...]:
     entries: list[Shipped] = [_autoencoder(d, AE_DEFAULT_DEPTH) for d in AE_LATENT_DIMS]
     entries += [_autoencoder(d, depth, roles=_autoencoder_roles(d, depth, False))
@@ -157,9 +177,7 @@ def _build() -> tuple[Shipped, ...]:
                            roles=(REFERENCE_CLASSIFIER,)))
     entries.append(Shipped("gaussian_prior", "Gaussian (Wiener / conditional mean)", "python train/fit_pca.py",
                            roles=(GAUSSIAN_PRIOR,)))
-    entries += [ShippedDCGAN(f"dcgan_{loss}", loss, f"python train/train_dcgan.py --loss {loss}", loss=loss,
-                             roles=(RESTORATION_DCGAN,) if loss == "non-saturating" else ())
-                for loss in DCGAN_LOSSES]
+    entries += [_dcgan(loss, recipe) for recipe, losses in DCGAN_RECIPE_LOSSES.items() for loss in losses]
     latent_roles = {"wgan": (UNCONDITIONAL_SAMPLER, RESTORATION_LATENT_GAN), "cwgan-gp": (CONDITIONAL_SAMPLER,)}
     entries += [ShippedLatentGAN(f"latent_{model}", LATENT_GAN_DISPLAY[model],
                                  f"python train/train_latent_gan.py --model {model}", model=model,
@@ -188,9 +206,9 @@ def shipped_autoencoders(*, uniform: bool = False) -> list[ShippedAutoencoder]:
     return [e for e in REGISTRY if isinstance(e, ShippedAutoencoder) and e.uniform == uniform]
 
 
-def shipped_dcgans() -> list[ShippedDCGAN]:
-    """The DCGANs, one per generator loss."""
-    return [e for e in REGISTRY if isinstance(e, ShippedDCGAN)]
+def shipped_dcgans(recipe: str = "shipped") -> list[ShippedDCGAN]:
+    """The DCGANs of one recipe, one per generator loss."""
+    return [e for e in REGISTRY if isinstance(e, ShippedDCGAN) and e.recipe == recipe]
 
 
 def shipped_latent_gans() -> list[ShippedLatentGAN]:
@@ -198,9 +216,9 @@ def shipped_latent_gans() -> list[ShippedLatentGAN]:
     return [e for e in REGISTRY if isinstance(e, ShippedLatentGAN)]
 
 
-def dcgan(loss: str) -> ShippedDCGAN:
-    """The shipped DCGAN trained with generator loss `loss`."""
-    return BY_NAME[f"dcgan_{loss}"]
+def dcgan(loss: str, recipe: str = "shipped") -> ShippedDCGAN:
+    """The DCGAN trained with generator loss `loss` and `recipe`."""
+    return BY_NAME[dcgan_name(loss, recipe)]
 
 
 def latent_gan(model: str) -> ShippedLatentGAN:

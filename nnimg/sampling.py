@@ -28,8 +28,12 @@ def generate(generator: CodeGenerator, autoencoder: Autoencoder, z: torch.Tensor
 
 def sample_digits(generator: CodeGenerator, autoencoder: Autoencoder, count: int, *, seed: int,
                   digit: int | None = None) -> torch.Tensor:
-    """`count` images: of `digit` from a conditional generator, or unconditional (digit None)."""
-    labels = torch.full((count,), digit, dtype=torch.long) if digit is not None else None
+    """`count` images: of `digit` from a conditional generator (digit None: digits 0-9 in turn), or
+    from an unconditional one (digit None)."""
+    if digit is not None:
+        labels = torch.full((count,), digit, dtype=torch.long)
+    else:
+        labels = torch.arange(count) % 10 if generator.config.conditional else None
     return generate(generator, autoencoder, noise(count, generator.config.noise_dim, seed=seed), labels)
 
 

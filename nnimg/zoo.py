@@ -18,7 +18,7 @@ from nnimg.models.autoencoder import Autoencoder
 from nnimg.models.classifier import Classifier
 from nnimg.models.dcgan import Generator, sample_latent
 from nnimg.models.latent_gan import CodeGenerator
-from nnimg.registry import (CONDITIONAL_SAMPLER, DCGAN_LOSSES, GAUSSIAN_PRIOR, LATENT_GAN_MODELS,
+from nnimg.registry import (CONDITIONAL_SAMPLER, DCGAN_RECIPE_LOSSES, GAUSSIAN_PRIOR, LATENT_GAN_MODELS,
                             REFERENCE_CLASSIFIER, REGISTRY, RESTORATION_AE, RESTORATION_DCGAN, RESTORATION_LATENT_GAN,
                             UNCONDITIONAL_SAMPLER, Shipped, ShippedAutoencoder, autoencoder_name, checkpoint_dir,
                             dcgan, latent_gan, with_role)
@@ -91,11 +91,14 @@ class ModelZoo:
                                   f"Make it with: {entry.train_command}") from error
         return GaussianPrior(tensors["mean"].double(), tensors["covariance"].double())
 
-    def dcgan(self, loss: str) -> Generator:
-        """The shipped DCGAN generator trained with `loss`, or CheckpointError."""
-        if loss not in DCGAN_LOSSES:
-            raise CheckpointError(f"Unknown loss {loss!r}; choose one of {', '.join(DCGAN_LOSSES)}.")
-        return self.model(dcgan(loss))
+    def dcgan(self, loss: str, recipe: str = "shipped") -> Generator:
+        """The DCGAN generator trained with `loss` and `recipe`, or CheckpointError."""
+        if recipe not in DCGAN_RECIPE_LOSSES:
+            raise CheckpointError(f"Unknown recipe {recipe!r}; choose one of {', '.join(DCGAN_RECIPE_LOSSES)}.")
+        losses = DCGAN_RECIPE_LOSSES[recipe]
+        if loss not in losses:
+            raise CheckpointError(f"The {recipe} recipe ships the losses {', '.join(losses)}, not {loss!r}.")
+        return self.model(dcgan(loss, recipe))
 
     def latent_gan(self, model: str) -> tuple[CodeGenerator, Autoencoder]:
         """A shipped GAN on the AE's latent space and the AE whose decoder draws its codes."""

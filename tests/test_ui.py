@@ -113,3 +113,21 @@ def test_only_the_ui_imports_gradio():
     importers = [path.relative_to(REPO).as_posix() for path in sources
                  if any(line.startswith(("import gradio", "from gradio")) for line in path.read_text().splitlines())]
     assert importers and all(path.startswith("nnimg/ui/") for path in importers), importers
+
+
+def test_sample_takes_any_shipped_latent_gan_by_name():
+    grid, _, summary, _ = sampling.sample("any", 10, 0, "wgan")
+    assert grid.shape == (28, 280) and "WGAN (clip 0.12)" in summary
+    _, _, summary, _ = sampling.sample("any", 10, 0, "cwgan-gp")
+    assert "digits 0-9 in turn" in summary
+    with pytest.raises(gr.Error, match="draws no chosen digit"):
+        sampling.sample("3", 10, 0, "wgan")
+    with pytest.raises(gr.Error, match="latent_gan.safetensors is missing"):
+        sampling.sample("any", 10, 0, "gan")
+
+
+def test_gan_grid_of_the_course_recipe_names_its_train_command():
+    with pytest.raises(gr.Error, match="dcgan_course_non-saturating_samples.png is missing.*--recipe course"):
+        gan_losses.gan_grid("non-saturating", -1, -1, "course")
+    with pytest.raises(gr.Error, match="ships the losses non-saturating"):
+        gan_losses.gan_grid("saturating", -1, -1, "course-large-d")

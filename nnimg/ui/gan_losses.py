@@ -13,7 +13,8 @@ from nnimg.live_training import train_dcgans_live
 from nnimg.losses import GENERATOR_LOSSES
 from nnimg.metrics import sample_quality
 from nnimg.plots import gan_curves, image_grid, live_gan_curves
-from nnimg.registry import DCGAN_LOSSES, dcgan
+from nnimg.registry import (DCGAN_LOSSES, DCGAN_RECIPE_LOSSES, DCGAN_RECIPES, ShippedDCGAN, dcgan,
+                            shipped_dcgans)
 from nnimg.ui import checks
 from nnimg.ui.lab import lab
 from nnimg.ui.widgets import OnLoad, image_output
@@ -22,23 +23,33 @@ from nnimg.zoo import read_metrics
 MAX_LIVE_STEPS, QUALITY_SAMPLES = 1000, 1000
 
 
-def _snapshots(loss: str) -> list[np.ndarray]:
-    """The 8x8 grids of the shipped DCGAN of `loss` after every epoch (read once)."""
-    entry = dcgan(checks.one_of(loss, DCGAN_LOSSES, "generator loss"))
+def _entry(loss: str, recipe: str) -> ShippedDCGAN:
+    """The registry entry of the DCGAN of `loss` and `recipe`, or a gr.Error."""
+    recipe = checks.one_of(recipe, DCGAN_RECIPES, "recipe")
+    losses = DCGAN_RECIPE_LOSSES[recipe]
+    if loss not in losses:
+        raise gr.Error(f"The {recipe} recipe ships the losses {', '.join(losses)}; choose one of them, not {loss!r}.")
+    return dcgan(loss, recipe)
+
+
+def _snapshots(loss: str, recipe: str) -> list[np.ndarray]:
+    """The 8x8 grids of the DCGAN of `loss` and `recipe` after every epoch (read once)."""
+    entry = _entry(loss, recipe)
 
     def read() -> list[np.ndarray]:
         try:
             return read_snapshots(entry.samples_path)
         except OSError:
             raise gr.Error(f"{entry.samples_path.name} is missing. Train it with: {entry.train_command}") from None
-    return lab().cached(("dcgan snapshots", loss), read)
+    return lab().cached(("dcgan snapshots", entry.name), read)
 
 
-def gan_grid(loss: str, epoch: float = -1, seed: float = -1) -> np.ndarray:
-    """An 8x8 grid (224x224) of samples from the shipped DCGAN of `loss`: after `epoch` epochs
-    (-1: the end) from the fixed training noise (seed -1), or fresh noise from the final generator."""
+def gan_grid(loss: str, epoch: float = -1, seed: float = -1, recipe: str = "shipped") -> np.ndarray:
+    """An 8x8 grid (224x224) of samples from the DCGAN of `loss` and `recipe` ("shipped": ours,
+    "course": the course's): after `epoch` epochs (-1: the end) from the fixed training noise
+    (seed -1), or fresh noise from the final generator."""
     epoch, seed = checks.whole_number(epoch, "epoch"), checks.whole_number(seed, "seed")
-    snapshots = _snapshots(loss)
+    snapshots = _snapshots(loss, recipe)
     last = len(snapshots) - 1
     if not -1 <= epoch <= last:
         raise gr.Error(f"The {loss} DCGAN has grids for epochs 0 to {last} (or -1 for the end), not {epoch}.")
@@ -47,17 +58,17 @@ def gan_grid(loss: str, epoch: float = -1, seed: float = -1) -> np.ndarray:
     if epoch not in (-1, last):
         raise gr.Error("Fresh noise needs the generator, and only the final one ships: use epoch -1 or seed -1.")
     with checks.user_errors():
-        generator = lab().zoo.dcgan(loss)
+        generator = lab().zoo.dcgan(loss, recipe)
     return image_grid(fresh_samples(generator, 64, seed).numpy(), columns=8)
 
 
-def gan_training_curves(loss: str) -> go.Figure:
-    """D and G losses, D(x) and D(G(z)), and G's gradient norm along the shipped run of `loss`."""
-    entry = dcgan(checks.one_of(loss, DCGAN_LOSSES, "generator loss"))
+def gan_training_curves(loss: str, recipe: str = "shipped") -> go.Figure:
+    """D and G losses, D(x) and D(G(z)), and G's gradient norm along the run of `loss` and `recipe`."""
+    entry = _entry(loss, recipe)
     records = read_metrics(entry.metrics_path)
     if records is None:
         raise gr.Error(f"{entry.metrics_path.name} is missing. Train it with: {entry.train_command}")
-    return gan_curves(records["records"], title=loss, steps_per_epoch=records["steps_per_epoch"])
+    return gan_curves(records["records"], title=entry.display, steps_per_epoch=records["steps_per_epoch"])
 
 
 def _quality_row(name: str, images) -> list:
@@ -66,19 +77,20 @@ def _quality_row(name: str, images) -> list:
             f"{quality['unsure_share']:.1%}", *[f"{share:.0%}" for share in quality["digit_shares"]]]
 
 
-def gan_quality(samples_per_loss: float = QUALITY_SAMPLES):
+def gan_quality(samples_per_loss: float = QUALITY_SAMPLES, recipe: str = "shipped"):
     """Classifier-IS, Fréchet distance, unsure share and digit shares of fresh samples (seed 0)
-    from each shipped DCGAN, under a row of as many real test digits (each row computed once)."""
+    from each DCGAN of `recipe`, under a row of as many real test digits (each row computed once)."""
     count = checks.bounded(samples_per_loss, "number of samples", 100, 5000)
+    recipe = checks.one_of(recipe, DCGAN_RECIPES, "recipe")
     zoo = lab().zoo
     with checks.user_errors():
         rows = [lab().cached(("real quality", count), lambda: _quality_row("real test digits", lab().test_x[:count]))]
-    for loss in DCGAN_LOSSES:
-        if dcgan(loss).name in zoo.errors:
-            gr.Warning(zoo.errors[dcgan(loss).name])
+    for entry in shipped_dcgans(recipe):
+        if entry.name in zoo.errors:
+            gr.Warning(zoo.errors[entry.name])
             continue
-        rows.append(lab().cached(("dcgan quality", loss, count), lambda: _quality_row(
-            loss, fresh_samples(zoo.dcgan(loss), count, seed=0).unsqueeze(1))))
+        rows.append(lab().cached(("dcgan quality", entry.name, count), lambda: _quality_row(
+            entry.display, fresh_samples(zoo.model(entry), count, seed=0).unsqueeze(1))))
     return rows
 
 
@@ -101,11 +113,15 @@ def gan_live(losses: list[str], steps: float, lr: float, d_steps: float):
         yield [grids[loss] for loss in GENERATOR_LOSSES] + [live_gan_curves(records)]
 
 
-def _last_epoch(loss: str) -> int:
+def _last_epoch(loss: str, recipe: str) -> int:
     try:
-        return len(_snapshots(loss)) - 1
+        return len(_snapshots(loss, recipe)) - 1
     except gr.Error:
         return 0
+
+
+def _epoch_slider(loss: str, recipe: str) -> gr.Slider:
+    return gr.Slider(maximum=max(_last_epoch(loss, recipe), 0), value=-1)
 
 
 def build() -> OnLoad:
@@ -113,23 +129,27 @@ def build() -> OnLoad:
     gr.Markdown("The DCGAN of the course (docs/course.md, section 6) trained three times, changing only the "
                 "generator's loss (D keeps its binary cross-entropy). Early on D rejects fakes confidently; the "
                 "saturating loss log(1 - D) then has almost no gradient, the non-saturating -log D has a large one, "
-                "and least squares sits between. The shipped models add InfoGAN's 10-way code: a one-hot code joins "
+                "and least squares sits between. Our recipe adds InfoGAN's 10-way code: a one-hot code joins "
                 "G's noise and a head on D learns to read it back, so each code comes to draw one kind of digit (no "
                 "labels are used). The gradient curve shows the gradient of the adversarial loss alone.")
-    on_open = []
+    recipe = gr.Radio([(DCGAN_RECIPES[key], key) for key in ("shipped", "course")], value="shipped", label="Recipe")
+    on_open, on_recipe = [], []
     with gr.Row():
         for loss in DCGAN_LOSSES:
             with gr.Column():
                 gr.Markdown(f"### {loss}")
-                epoch = gr.Slider(-1, _last_epoch(loss), value=-1, step=1, label="Epoch (-1: end of training)")
-                grid = image_output("64 samples from fixed noise (codes 0-9 in turn)")
+                epoch = gr.Slider(-1, _last_epoch(loss, "shipped"), value=-1, step=1,
+                                  label="Epoch (-1: end of training)")
+                grid = image_output("64 samples from fixed noise")
                 curves = gr.Plot()
                 loss_box = gr.Textbox(loss, visible=False)
                 seed = gr.Number(-1, visible=False)
                 first = loss == DCGAN_LOSSES[0]  # the others are the same endpoint with another loss
-                epoch.release(gan_grid, [loss_box, epoch, seed], grid, api_name="gan_grid" if first else None,
+                grid_inputs = [loss_box, epoch, seed, recipe]
+                epoch.release(gan_grid, grid_inputs, grid, api_name="gan_grid" if first else None,
                               api_visibility="public" if first else "private", preprocess=False)
-                on_open += [(gan_grid, [loss_box, epoch, seed], grid), (gan_training_curves, [loss_box], curves)]
+                on_open += [(gan_grid, grid_inputs, grid), (gan_training_curves, [loss_box, recipe], curves)]
+                on_recipe += [(_epoch_slider, [loss_box, recipe], epoch)]
     gr.Markdown("### Sample quality\nFrom 1,000 fresh samples per loss, read by the reference classifier: "
                 "Inception Score (10 is ideal), Fréchet distance on the classifier's features, the share of "
                 "samples the classifier is unsure of (under 90% on any digit: these lower the score), and the "
@@ -138,7 +158,19 @@ def build() -> OnLoad:
     count = gr.Number(QUALITY_SAMPLES, visible=False)
     quality = gr.Dataframe(headers=["samples", "IS", "Fréchet", "unsure"] + [str(d) for d in range(10)],
                            interactive=False)
-    on_open.append((gan_quality, [count], quality))
+    on_open.append((gan_quality, [count, recipe], quality))
+    for handler, inputs, outputs in on_open[:-1] + on_recipe + on_open[-1:]:
+        recipe.change(handler, inputs, outputs, api_visibility="private", preprocess=False)
+    gr.Markdown("### A discriminator larger than the generator\nThe course kept D smaller than G because a larger D "
+                "led to mode collapse (docs/course.md, finding 13). The course's recipe again, non-saturating, with "
+                "D four times as wide:")
+    with gr.Row():
+        large_grid = image_output("64 samples from fixed noise, D larger than G")
+        large_curves = gr.Plot()
+    large_loss, large_recipe = gr.Textbox("non-saturating", visible=False), gr.Textbox("course-large-d", visible=False)
+    large_epoch, large_seed = gr.Number(-1, visible=False), gr.Number(-1, visible=False)
+    on_open += [(gan_grid, [large_loss, large_epoch, large_seed, large_recipe], large_grid),
+                (gan_training_curves, [large_loss, large_recipe], large_curves)]
     gr.Markdown("### Train live\nSmall DCGANs (width 16) from scratch on the 10,000 test digits, on this machine's "
                 "CPU, the chosen losses in turns from the same noise.")
     with gr.Row():

@@ -7,7 +7,8 @@ import gradio as gr
 from nnimg.grids import read_snapshots
 from nnimg.metrics import classify
 from nnimg.plots import critic_curves, digit_share_bars, image_grid, image_rows
-from nnimg.registry import CONDITIONAL_SAMPLER, UNCONDITIONAL_SAMPLER, latent_gan, shipped_latent_gans, with_role
+from nnimg.registry import (CONDITIONAL_SAMPLER, LATENT_GAN_MODELS, UNCONDITIONAL_SAMPLER, latent_gan,
+                            shipped_latent_gans, with_role)
 from nnimg.sampling import sample_digits
 from nnimg.ui import checks
 from nnimg.ui.lab import lab
@@ -15,16 +16,22 @@ from nnimg.ui.widgets import DIGIT_CHOICES, OnLoad, captions, image_output
 from nnimg.zoo import read_metrics
 
 MAX_SAMPLES, PER_ROW = 100, 10
+CONDITIONAL_MODEL = with_role(CONDITIONAL_SAMPLER).model
 
 
-def sample(digit, count: float, seed: float):
-    """Decoder(G(z)) samples: of the asked digit from the conditional WGAN, or 'any' from the
-    unconditional one; the grid (10 per row, no borders), a captioned copy, and the classifier's tally."""
+def sample(digit, count: float, seed: float, model: str = CONDITIONAL_MODEL):
+    """Decoder(G(z)) samples of a latent GAN (any shipped one by name): of the asked digit from a
+    conditional model (digits 0-9 in turn for 'any'), or from an unconditional one ('any' only);
+    the grid (10 per row, no borders), a captioned copy, a summary and the classifier's tally."""
     digit = checks.asked_digit(digit)
     count, seed = checks.bounded(count, "number of samples", 1, MAX_SAMPLES), checks.whole_number(seed, "seed")
+    entry = latent_gan(checks.one_of(model, LATENT_GAN_MODELS, "model"))
     with checks.user_errors():
-        generator, autoencoder = lab().zoo.sampler(conditional=digit is not None)
+        generator, autoencoder = lab().zoo.latent_gan(entry.model)
         classifier = lab().zoo.classifier
+    conditional = generator.config.conditional
+    if digit is not None and not conditional:
+        raise gr.Error(f"The {entry.display} draws no chosen digit: ask for 'any', or pick a conditional model.")
     images = sample_digits(generator, autoencoder, count, seed=seed, digit=digit)
     labels, confidence = classify(classifier, images.unsqueeze(1))
     images = images.numpy()
@@ -33,11 +40,11 @@ def sample(digit, count: float, seed: float):
             for start in range(0, count, PER_ROW)]
     tally = [[d, int((labels == d).sum()), f"{(labels == d).mean():.0%}"] for d in range(10)]
     if digit is None:
-        summary = (f"{count} samples from the {with_role(UNCONDITIONAL_SAMPLER).display}; "
-                   "the classifier's reading below.")
+        asked = ", digits 0-9 in turn" if conditional else ""
+        summary = f"{count} samples from the {entry.display}{asked}; the classifier's reading below."
     else:
         summary = (f"The classifier reads **{digit}** in **{(labels == digit).mean():.0%}** of {count} samples "
-                   f"asked of the {with_role(CONDITIONAL_SAMPLER).display}.")
+                   f"asked of the {entry.display}.")
     return image_grid(images, columns=PER_ROW), image_rows(rows), summary, tally
 
 
@@ -68,8 +75,10 @@ def build() -> OnLoad:
     gr.Markdown("A generator maps noise (and, for the conditional WGAN, a one-hot digit) to the codes of the "
                 "d = 10 autoencoder; its decoder draws them. Ask for a digit and count how often the reference "
                 "classifier agrees.")
+    model_choices = [(s.display, s.model) for s in shipped_latent_gans()]
     with gr.Row():
-        digit = gr.Dropdown(DIGIT_CHOICES, value="3", label="Digit ('any': the unconditional WGAN)")
+        sampler = gr.Dropdown(model_choices, value=CONDITIONAL_MODEL, label="Generator")
+        digit = gr.Dropdown(DIGIT_CHOICES, value="3", label="Digit ('any': every digit)")
         count = gr.Slider(1, MAX_SAMPLES, value=30, step=1, label="Samples")
         seed = gr.Number(0, precision=0, label="Seed")
         button = gr.Button("Sample", variant="primary")
@@ -83,16 +92,16 @@ def build() -> OnLoad:
     gr.Markdown("### Training")
     shares = gr.Plot()
     with gr.Row():
-        model = gr.Dropdown([(s.display, s.model) for s in shipped_latent_gans()],
-                            value=with_role(UNCONDITIONAL_SAMPLER).model, label="Model")
+        model = gr.Dropdown(model_choices, value=with_role(UNCONDITIONAL_SAMPLER).model, label="Model")
         snapshot = gr.Slider(-1, 9, value=-1, step=1, label="Snapshot along training (-1: the end)")
     with gr.Row():
         curves = gr.Plot()
         with gr.Column():
             snapshot_grid = image_output("64 fixed noise vectors, decoded")
             snapshot_caption = gr.Markdown()
-    sample_inputs, sample_outputs = [digit, count, seed], [grid, captioned, summary, tally]
-    gr.on([button.click, digit.change], sample, sample_inputs, sample_outputs, api_name="sample", preprocess=False)
+    sample_inputs, sample_outputs = [digit, count, seed, sampler], [grid, captioned, summary, tally]
+    gr.on([button.click, digit.change, sampler.change], sample, sample_inputs, sample_outputs, api_name="sample",
+          preprocess=False)
     training_outputs = [curves, snapshot_grid, snapshot_caption]
     gr.on([model.change, snapshot.release], latent_gan_training, [model, snapshot], training_outputs,
           api_name="latent_gan_training")
