@@ -2,10 +2,12 @@ import numpy as np
 import pytest
 import torch
 
+from nnimg.checkpoints import load_model
+from nnimg.data import load_test_split
 from nnimg.latent import (CodeCache, correlation_by_dim, decode_and_classify, encode, interpolate_codes,
                           moments_table, project_2d, sample_box)
 from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig
-from nnimg.models.classifier import Classifier, ClassifierConfig
+from nnimg.registry import AE_DEFAULT_DEPTH, autoencoder_name, checkpoint_dir
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +51,21 @@ def test_code_cache_encodes_once(tiny_ae, digits):
     assert torch.allclose(first, encode(tiny_ae, digits[:50]))
 
 
-def test_decode_and_classify(tiny_ae):
-    classifier = Classifier(ClassifierConfig(channels=(4, 8), features=16)).eval()
-    images, labels, confidence = decode_and_classify(tiny_ae, classifier, torch.zeros(6, 4))
-    assert images.shape == (6, 28, 28) and labels.shape == (6,) and ((confidence > 0) & (confidence <= 1)).all()
+def test_decode_and_classify(digits):
+    """The shipped d = 10 AE and classifier on ten real test digits: the confidence is the softmax's
+    largest probability, computed here independently, and the reconstructions read right and surely."""
+    autoencoder = load_model(checkpoint_dir() / f"{autoencoder_name(10, AE_DEFAULT_DEPTH)}.safetensors")
+    classifier = load_model(checkpoint_dir() / "classifier.safetensors")
+    codes = encode(autoencoder, digits[:10])
+    images, labels, confidence = decode_and_classify(autoencoder, classifier, codes)
+    with torch.no_grad():
+        decoded = autoencoder.decoder(codes)
+        logits = classifier(decoded).double().numpy()
+    probabilities = np.exp(logits - logits.max(1, keepdims=True))
+    probabilities /= probabilities.sum(1, keepdims=True)
+    assert images.shape == (10, 28, 28) and np.allclose(images, decoded[:, 0].numpy(), atol=1e-6)
+    assert np.array_equal(labels, probabilities.argmax(1)) and np.allclose(confidence, probabilities.max(1), atol=1e-5)
+    assert np.array_equal(labels, load_test_split()[1][:10]) and confidence.min() > 0.95  # 0.98 measured
 
 
 def test_correlation_curve_has_every_dim():
