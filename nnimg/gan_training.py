@@ -1,4 +1,5 @@
-"""The GAN training loop: one loop for the three generator losses, offline and live."""
+"""The GAN training loops and their set-ups: the DCGAN (three generator losses, offline and live) and
+the GANs on an autoencoder's latent space."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from nnimg.losses import code_loss, discriminator_loss, generator_loss
-from nnimg.models.dcgan import latent_codes, sample_latent
+from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator, latent_codes, sample_latent
+from nnimg.models.latent_gan import CodeClassifier, CodeCritic, CodeGenerator, LatentGANConfig
+from nnimg.training import predict_logits, train_classifier
 
 
 def gradient_norm(module: nn.Module) -> float:
@@ -106,6 +109,16 @@ def dcgan_optimizers(generator: nn.Module, discriminator: nn.Module,
                  for module in (generator, discriminator))
 
 
+def build_dcgan(*, width: int, d_width: int, categories: int, lr: float, seed: int, device: torch.device | str = "cpu"
+                ) -> tuple[Generator, Discriminator, torch.optim.Adam, torch.optim.Adam]:
+    """A DCGAN initialised from `seed`: G of `width` (4w -> 2w -> w channels), D of `d_width` (w/2 -> w -> 2w),
+    both with InfoGAN's code of `categories` (0: none), and their optimizers (`dcgan_optimizers`)."""
+    torch.manual_seed(seed)
+    generator = Generator(DCGANConfig(width=width, categories=categories)).to(device)
+    discriminator = Discriminator(DCGANConfig(width=d_width, categories=categories)).to(device)
+    return generator, discriminator, *dcgan_optimizers(generator, discriminator, lr)
+
+
 def generator_average(generator: nn.Module, decay: float) -> AveragedModel:
     """An exponential moving average of `generator`'s weights and BatchNorm statistics."""
     return AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
@@ -128,6 +141,37 @@ def sample_images(generator: nn.Module, noise: torch.Tensor) -> torch.Tensor:
 
 
 LATENT_OBJECTIVES = ("gan", "wgan-clip", "wgan-gp")
+
+
+def latent_gan_optimizer(kind: str, parameters, lr: float) -> torch.optim.Optimizer:
+    """A latent-GAN preset's optimizer: "rmsprop", "adam" (betas 0.5, 0.999) or "adam-gp" (0.5, 0.9)."""
+    if kind == "rmsprop":
+        return torch.optim.RMSprop(parameters, lr=lr)
+    return torch.optim.Adam(parameters, lr=lr, betas=(0.5, 0.9) if kind == "adam-gp" else (0.5, 0.999))
+
+
+def build_latent_gan(config: LatentGANConfig, preset: dict, *, seed: int, device: torch.device | str = "cpu"
+                     ) -> tuple[CodeGenerator, CodeCritic, torch.optim.Optimizer, torch.optim.Optimizer]:
+    """A code generator and a critic initialised from `seed`, with the optimizer and learning rate of
+    `preset` (an entry of `nnimg.registry.LATENT_GAN_PRESETS`)."""
+    torch.manual_seed(seed)
+    generator, critic = CodeGenerator(config).to(device), CodeCritic(config).to(device)
+    return (generator, critic, latent_gan_optimizer(preset["optimizer"], generator.parameters(), preset["lr"]),
+            latent_gan_optimizer(preset["optimizer"], critic.parameters(), preset["lr"]))
+
+
+def train_code_classifier(codes: torch.Tensor, labels: torch.Tensor, test_codes: torch.Tensor,
+                          test_labels: torch.Tensor, *, steps: int = 3000,
+                          seed: int = 0) -> tuple[CodeClassifier, float]:
+    """The auxiliary digit classifier of a conditional latent GAN, trained on standardised codes, frozen;
+    and its accuracy on the test codes."""
+    torch.manual_seed(seed)
+    classifier = CodeClassifier(codes.shape[1])
+    optimizer = torch.optim.AdamW(classifier.parameters(), weight_decay=1e-4)
+    list(train_classifier(classifier, optimizer, codes, labels, steps=steps, batch_size=256, peak_lr=3e-3, seed=seed,
+                          report_every=steps))
+    accuracy = (predict_logits(classifier, test_codes).argmax(1) == test_labels).float().mean().item()
+    return classifier.eval().requires_grad_(False), accuracy
 
 
 def _gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None,

@@ -1,17 +1,23 @@
-"""Train one autoencoder, or the whole shipped sweep, and write checkpoints/<name>.safetensors + .json.
+"""Train one autoencoder, or the whole shipped sweep, and write <name>.safetensors + .json under --out
+($NNIMG_CHECKPOINTS, default checkpoints/).
+
+The training state is saved after every epoch in OUT/.resume/ and kept when the run ends: the same
+command continues an interrupted run exactly; with a larger --epochs it extends a finished one from
+its weights (the learning-rate schedule then spans the new length, so it is not the longer run from
+scratch). A finished model is skipped unless --force. --dry-run: 2 epochs of 3 steps on 512 digits
+(with --sweep, every shipped AE so, each recipe's other flags kept).
 
     python train/train_autoencoder.py --latent-dim 10    # one AE at the default depth (3)
     python train/train_autoencoder.py --sweep            # every shipped AE with its recipe, skipping finished ones
-    python train/train_autoencoder.py --latent-dim 10 --depth 2 --uniform    # a uniform-latent AE (SPEC §1)
-    python train/train_autoencoder.py --latent-dim 10 --steps 20 --out /tmp/ckpt   # a quick dry run
+    python train/train_autoencoder.py --sweep --only ae_d5_l3,ae_d10_l2    # two of them, in this order
+    python train/train_autoencoder.py --latent-dim 10 --depth 2 --uniform    # a uniform-latent AE (moment matching)
+    python train/train_autoencoder.py --latent-dim 10 --dry-run --out /tmp/ae    # a run of seconds
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 from functools import partial
 from pathlib import Path
 
@@ -19,60 +25,51 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nnimg.checkpoints import load_training_state, save_model, save_training_state  # noqa: E402
-from nnimg.registry import AE_DEFAULT_DEPTH, autoencoder_name, shipped_autoencoders  # noqa: E402
-from nnimg.data import load_test_split, load_train_split, to_tensor  # noqa: E402
-from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig  # noqa: E402
+from nnimg import cli  # noqa: E402
+from nnimg.checkpoints import save_model  # noqa: E402
+from nnimg.data import to_tensor  # noqa: E402
 from nnimg.losses import uniform_latent_loss  # noqa: E402
-from nnimg.training import mse_loss, pick_device, train_autoencoder  # noqa: E402
+from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig  # noqa: E402
+from nnimg.registry import AE_DEFAULT_DEPTH, autoencoder_name, shipped_autoencoders  # noqa: E402
+from nnimg.training import mse_loss, train_autoencoder  # noqa: E402
+
+RECIPE_KEYS = ("epochs", "batch_size", "lr", "weight_decay", "hidden", "augment", "seed", "steps")
+DRY_RUN = {"epochs": 2, "steps": 3}
 
 
-def train_one(args: argparse.Namespace, out: Path) -> None:
+def train_one(args: argparse.Namespace) -> None:
     name = autoencoder_name(args.latent_dim, args.depth, uniform=args.uniform)
-    if (out / f"{name}.json").exists() and not args.force:
-        print(f"{name}: already trained, skipping (use --force to retrain)")
-        return
-    torch.manual_seed(args.seed)
-    device = pick_device(args.device)
+    device = cli.setup(args)
     config = AutoencoderConfig(latent_dim=args.latent_dim, depth=args.depth, hidden=args.hidden,
                                uniform_latent=args.uniform)
     model = Autoencoder(config).to(device)
     loss_fn = partial(uniform_latent_loss, moment_weight=args.moment_weight) if args.uniform else mse_loss
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    resume_path = out / ".resume" / f"{name}.safetensors"
-    progress = {"epochs": [], "wall_seconds": 0.0}
-    if resume_path.exists() and not args.force:
-        progress = load_training_state(resume_path, modules={"model": model}, optimizers={"optimizer": optimizer})
-        print(f"{name}: resuming after epoch {len(progress['epochs'])}")
-    train_images, _ = load_train_split()
-    test_images, _ = load_test_split()
-    train_x, test_x = to_tensor(train_images), to_tensor(test_images)
-    started = time.perf_counter() - progress["wall_seconds"]
-    for record in train_autoencoder(model, optimizer, train_x, epochs=args.epochs,
-                                    batch_size=args.batch_size, peak_lr=args.lr, seed=args.seed,
-                                    start_epoch=len(progress["epochs"]), max_steps=args.steps,
-                                    test_images=test_x, loss_fn=loss_fn, augment=args.augment):
-        progress["epochs"].append(record)
-        progress["wall_seconds"] = time.perf_counter() - started
-        save_training_state(resume_path, modules={"model": model}, optimizers={"optimizer": optimizer},
-                            progress=progress)
+    recipe = {key: getattr(args, key) for key in RECIPE_KEYS} | ({"moment_weight": args.moment_weight}
+                                                                 if args.uniform else {})
+    run = cli.ResumableRun(args.out, name, force=args.force)
+    modules, optimizers = {"model": model}, {"optimizer": optimizer}
+    progress = run.start(modules, optimizers, length=args.epochs,
+                         settings={k: v for k, v in recipe.items() if k != "epochs"})
+    if progress is None:
+        return
+    train_x, test_x = (to_tensor(cli.load_split(split, dry_run=args.dry_run)[0]) for split in ("train", "test"))
+    for record in train_autoencoder(model, optimizer, train_x, epochs=args.epochs, batch_size=args.batch_size,
+                                    peak_lr=args.lr, seed=args.seed, start_epoch=progress["done"],
+                                    max_steps=args.steps, test_images=test_x, loss_fn=loss_fn, augment=args.augment):
+        progress["records"].append(record)
+        progress["done"] = record["epoch"]
+        run.save(modules, optimizers, progress)
         print(f"{name} epoch {record['epoch']}/{args.epochs}: train MSE {record['train_mse']:.5f}, "
               f"test MSE {record['test_mse']:.5f}, {record['images_per_second']:.0f} img/s", flush=True)
-    save_model(out / f"{name}.safetensors", model.cpu())
-    epochs = progress["epochs"]
-    metrics = {
-        "name": name, "config": model.config.to_dict(), "test_mse": epochs[-1]["test_mse"],
-        "epochs": epochs,
-        "wall_seconds": progress["wall_seconds"],
-        "train_images_per_second": sum(e["images_per_second"] for e in epochs) / len(epochs),
-        "recipe": {k: getattr(args, k)
-                   for k in ("epochs", "batch_size", "lr", "weight_decay", "hidden", "augment", "seed", "steps")}
-        | ({"moment_weight": args.moment_weight} if args.uniform else {}),
-        "torch_threads": torch.get_num_threads(), "device": str(device),
-    }
-    (out / f"{name}.json").write_text(json.dumps(metrics, indent=1) + "\n")
-    resume_path.unlink()
-    print(f"{name}: test MSE {metrics['test_mse']:.5f} in {metrics['wall_seconds']:.0f} s -> {out}")
+    save_model(args.out / f"{name}.safetensors", model)
+    epochs = progress["records"]
+    metrics = {"name": name, "config": model.config.to_dict(), "test_mse": epochs[-1]["test_mse"], "epochs": epochs,
+               "wall_seconds": run.seconds,
+               "train_images_per_second": sum(e["images_per_second"] for e in epochs) / len(epochs),
+               "recipe": recipe, "torch_threads": torch.get_num_threads(), "device": str(device)}
+    run.finish(metrics, indent=1)
+    print(f"{name}: test MSE {metrics['test_mse']:.5f} in {metrics['wall_seconds']:.0f} s -> {args.out}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,28 +88,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--weight-decay", type=float, default=0.05)
     parser.add_argument("--augment", type=float, default=0.0,
                         help="share of each batch randomly rotated, scaled and sheared (0 to 1)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--steps", type=int, default=None, help="cap steps per epoch (dry runs)")
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--force", action="store_true", help="retrain even if finished")
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "checkpoints")
+    parser.add_argument("--steps", type=int, default=None, help="cap steps per epoch (default: one pass)")
+    cli.add_common_options(parser)
     return parser
 
 
 def main() -> None:
-    parser = build_parser()
-    args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    if args.sweep:
-        shipped = {s.name: s for s in shipped_autoencoders() + shipped_autoencoders(uniform=True)}
-        names = [name for name in args.only.split(",") if name] or list(shipped)
-        for name in names:  # each with the flags that made it (later flags win)
-            command = shipped[name].train_command.split()[2:]
-            train_one(parser.parse_args(command + sys.argv[1:]), args.out)
-    else:
-        train_one(args, args.out)
+    args = cli.parse_args(build_parser(), dry_run=DRY_RUN)
+    if not args.sweep:
+        train_one(args)
+        return
+    shipped = {s.name: s for s in shipped_autoencoders() + shipped_autoencoders(uniform=True)}
+    for name in [name for name in args.only.split(",") if name] or list(shipped):
+        recipe = vars(build_parser().parse_args(shipped[name].train_command.split()[2:]))  # the flags that made it
+        train_one(cli.parse_args(build_parser(), dry_run=DRY_RUN, defaults=recipe))
 
 
 if __name__ == "__main__":
