@@ -13,12 +13,12 @@ import numpy as np
 import torch
 
 from nnimg.data import load_test_split, load_train_split, to_tensor
-from nnimg.gan_training import build_dcgan, fresh_samples, train_dcgan
+from nnimg.gan_training import build_dcgan, train_dcgan
 from nnimg.metrics import classifier_features, frechet_distance, inception_score, psnr, sample_quality, ssim
 from nnimg.registry import (AE_STUDY_DEPTH, LATENT_GAN_MODELS, REPO_ROOT, checkpoint_dir, shipped_autoencoders,
                             shipped_dcgans)
 from nnimg.restore import DEGRADATIONS, degrade
-from nnimg.sampling import generate, noise, sample_digits
+from nnimg.sampling import fresh_samples, generate, noise, sample_digits
 from nnimg.training import predict_logits, reconstruction_mse
 from nnimg.transfer import balanced_indices, evaluate, train_few_labels, transfer_net
 from nnimg.zoo import RESTORATION_METHODS, ModelZoo

@@ -11,6 +11,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from nnimg.losses import code_loss, discriminator_loss, generator_loss
 from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator, latent_codes, sample_latent
+from nnimg.sampling import sample_images
 from nnimg.models.latent_gan import CodeClassifier, CodeCritic, CodeGenerator, LatentGANConfig
 from nnimg.training import predict_logits, train_classifier
 
@@ -122,22 +123,6 @@ def build_dcgan(*, width: int, d_width: int, categories: int, lr: float, seed: i
 def generator_average(generator: nn.Module, decay: float) -> AveragedModel:
     """An exponential moving average of `generator`'s weights and BatchNorm statistics."""
     return AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
-
-
-def fresh_samples(generator: nn.Module, count: int, seed: int) -> torch.Tensor:
-    """`count` samples of a DCGAN from the latent prior drawn with `seed`, as (N, 28, 28) floats."""
-    latent = sample_latent(generator.config, count, generator=torch.Generator().manual_seed(seed))
-    return sample_images(generator, latent)
-
-
-@torch.inference_mode()
-def sample_images(generator: nn.Module, noise: torch.Tensor) -> torch.Tensor:
-    """G(noise) in eval mode as (N, 28, 28) floats in [0, 1]."""
-    was_training = generator.training
-    generator.eval()
-    images = generator(noise.to(next(generator.parameters()).device))[:, 0].cpu()
-    generator.train(was_training)
-    return images
 
 
 LATENT_OBJECTIVES = ("gan", "wgan-clip", "wgan-gp")

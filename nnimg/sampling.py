@@ -1,5 +1,5 @@
-"""Images from a GAN on the autoencoder's latent space: Decoder(G(z)), plain or for chosen digits,
-and paths through its noise space."""
+"""Sampling the generators: the DCGAN's G(z), a latent GAN's Decoder(G(z)) (plain or for chosen
+digits), and paths through a latent GAN's noise space."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from nnimg.latent import decode
+from nnimg.models.dcgan import sample_latent
 from nnimg.models.autoencoder import Autoencoder
 from nnimg.models.latent_gan import CodeGenerator
 
@@ -49,3 +50,19 @@ def label_path(digit_a: int, digit_b: int, steps: int) -> torch.Tensor:
     ends = nn.functional.one_hot(torch.tensor([digit_a, digit_b]), 10).float()
     alphas = torch.linspace(0, 1, steps).unsqueeze(1)
     return (1 - alphas) * ends[0] + alphas * ends[1]
+
+
+def fresh_samples(generator: nn.Module, count: int, seed: int) -> torch.Tensor:
+    """`count` samples of a DCGAN from the latent prior drawn with `seed`, as (N, 28, 28) floats."""
+    latent = sample_latent(generator.config, count, generator=torch.Generator().manual_seed(seed))
+    return sample_images(generator, latent)
+
+
+@torch.inference_mode()
+def sample_images(generator: nn.Module, noise: torch.Tensor) -> torch.Tensor:
+    """G(noise) in eval mode as (N, 28, 28) floats in [0, 1]."""
+    was_training = generator.training
+    generator.eval()
+    images = generator(noise.to(next(generator.parameters()).device))[:, 0].cpu()
+    generator.train(was_training)
+    return images

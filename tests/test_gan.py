@@ -6,7 +6,8 @@ import torch
 
 from nnimg.bench import GAN_SPEED_RECIPES, bench_gan_speed
 from nnimg.checkpoints import load_model, save_model
-from nnimg.gan_training import dcgan_optimizers, gradient_norm, sample_images, train_dcgan
+from nnimg.gan_training import dcgan_optimizers, gradient_norm, train_dcgan
+from nnimg.sampling import sample_images
 from nnimg.grids import grid_tiles, read_snapshots, write_snapshots
 from nnimg.losses import GENERATOR_LOSSES, code_loss, discriminator_loss, generator_loss
 from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator, latent_codes, sample_latent

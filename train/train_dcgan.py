@@ -32,7 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from nnimg import cli  # noqa: E402
 from nnimg.checkpoints import save_model  # noqa: E402
 from nnimg.data import to_tensor  # noqa: E402
-from nnimg.gan_training import build_dcgan, generator_average, sample_images, train_dcgan  # noqa: E402
+from nnimg.gan_training import build_dcgan, generator_average, train_dcgan  # noqa: E402
+from nnimg.sampling import sample_images  # noqa: E402
 from nnimg.losses import GENERATOR_LOSSES  # noqa: E402
 from nnimg.models.dcgan import DCGANConfig, sample_latent  # noqa: E402
 from nnimg.registry import DCGAN_RECIPES, dcgan_name  # noqa: E402

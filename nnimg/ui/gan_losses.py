@@ -7,7 +7,7 @@ import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
 
-from nnimg.gan_training import fresh_samples
+from nnimg.sampling import fresh_samples
 from nnimg.grids import read_snapshots
 from nnimg.live_training import train_dcgans_live
 from nnimg.losses import GENERATOR_LOSSES
