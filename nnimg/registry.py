@@ -44,9 +44,14 @@ LATENT_GAN_PRESETS = {
               "clip": 0.12, "optimizer": "rmsprop"},
     "cwgan-gp": {"objective": "wgan-gp", "conditional": True, "batch_size": 256, "lr": 1e-4, "critic_steps": 5,
                  "optimizer": "adam-gp", "classifier_weight": 1.0},
+    # The course's plain GAN (docs/course.md, section 5): raw codes, BatchNorm in both networks, its batch
+    # and learning rate; the course does not name this GAN's optimiser, so Adam as in "gan".
+    "gan-course": {"objective": "gan", "conditional": False, "batch_size": 256, "lr": 5e-4, "critic_steps": 1,
+                   "optimizer": "adam", "raw_codes": True, "critic_batchnorm": True},
 }
-LATENT_GAN_DISPLAY = {"gan": "plain GAN", "wgan-paper": "WGAN, the paper's settings (clip 0.01)",
-                      "wgan": "WGAN (clip 0.12)", "cwgan": "conditional WGAN (clip 0.12)",
+LATENT_GAN_DISPLAY = {"gan": "plain GAN", "gan-course": "plain GAN, the course's settings",
+                      "wgan-paper": "WGAN, the paper's settings (clip 0.01)", "wgan": "WGAN (clip 0.12)",
+                      "cwgan": "conditional WGAN (clip 0.12)",
                       "cwgan-gp": "conditional WGAN-GP with an auxiliary code classifier"}
 LATENT_GAN_MODELS = tuple(LATENT_GAN_PRESETS)
 
@@ -151,6 +156,8 @@ RESTORATION_AE = {("noise", False): "restoration prior: AE for noise",
 UNCONDITIONAL_SAMPLER, CONDITIONAL_SAMPLER = "sampler: any digit", "sampler: chosen digit"
 REFERENCE_CLASSIFIER = "reference classifier"
 GAUSSIAN_PRIOR = "classical restoration prior"
+DIGIT_CHECK = "is it a digit"
+NOT_NETWORKS = (GAUSSIAN_PRIOR, DIGIT_CHECK)  # roles of files that are not models (loaded by the zoo on use)
 
 
 def _autoencoder_roles(latent_dim: int, depth: int, uniform: bool) -> tuple[str, ...]:
@@ -177,6 +184,8 @@ def _build() -> tuple[Shipped, ...]:
                            roles=(REFERENCE_CLASSIFIER,)))
     entries.append(Shipped("gaussian_prior", "Gaussian (Wiener / conditional mean)", "python train/fit_pca.py",
                            roles=(GAUSSIAN_PRIOR,)))
+    entries.append(Shipped("digit_check", "the check 'is it a digit'", "python train/fit_digit_check.py",
+                           roles=(DIGIT_CHECK,)))
     entries += [_dcgan(loss, recipe) for recipe, losses in DCGAN_RECIPE_LOSSES.items() for loss in losses]
     latent_roles = {"wgan": (UNCONDITIONAL_SAMPLER, RESTORATION_LATENT_GAN), "cwgan-gp": (CONDITIONAL_SAMPLER,)}
     entries += [ShippedLatentGAN(f"latent_{model}", LATENT_GAN_DISPLAY[model],

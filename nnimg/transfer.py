@@ -28,13 +28,17 @@ def balanced_indices(labels: np.ndarray, count: int, *, seed: int) -> np.ndarray
 class TransferNet(nn.Module):
     """An encoder and an MLP head; a frozen encoder stays in eval mode and gets no gradients."""
 
-    def __init__(self, encoder: Encoder, latent_dim: int, *, hidden: int = 128, fine_tune: bool = True,
-                 pretrained: bool = True):
+    def __init__(self, encoder: Encoder, latent_dim: int, *, hidden: int | tuple[int, ...] = 128,
+                 fine_tune: bool = True, pretrained: bool = True, dropout: float = 0.2):
         super().__init__()
         self.encoder = encoder
         self.fine_tune = fine_tune
         self.pretrained = pretrained
-        self.head = nn.Sequential(nn.Linear(latent_dim, hidden), nn.ReLU(), nn.Dropout(0.2), nn.Linear(hidden, 10))
+        layers, width = [], latent_dim
+        for next_width in (hidden,) if isinstance(hidden, int) else hidden:
+            layers += [nn.Linear(width, next_width), nn.ReLU(), nn.Dropout(dropout)]
+            width = next_width
+        self.head = nn.Sequential(*layers, nn.Linear(width, 10))
         self.encoder.requires_grad_(fine_tune)
 
     def train(self, mode: bool = True) -> TransferNet:
@@ -47,17 +51,18 @@ class TransferNet(nn.Module):
         return self.head(self.encoder(x))  # (B, 10) logits
 
 
-def transfer_net(autoencoder: Autoencoder, *, pretrained: bool, fine_tune: bool, hidden: int, seed: int) -> TransferNet:
+def transfer_net(autoencoder: Autoencoder, *, pretrained: bool, fine_tune: bool, hidden: int | tuple[int, ...],
+                 seed: int, dropout: float = 0.2) -> TransferNet:
     """The AE's encoder (copied, so the shipped model is untouched) or, with pretrained=False, a
-    randomly initialised encoder of the same shape, under a fresh head."""
+    randomly initialised encoder of the same shape, under a fresh head of the `hidden` widths."""
     torch.manual_seed(seed)
     encoder = copy.deepcopy(autoencoder.encoder) if pretrained else Encoder(autoencoder.config)
     return TransferNet(encoder, autoencoder.config.latent_dim, hidden=hidden, fine_tune=fine_tune,
-                       pretrained=pretrained)
+                       pretrained=pretrained, dropout=dropout)
 
 
 def train_transfer(net: TransferNet, images: torch.Tensor, labels: torch.Tensor, *, steps: int, lr: float = 3e-3,
-                   max_shift: int = 2, seed: int = 0, report_every: int = 20) -> Iterator[dict]:
+                   max_shift: int = 2, seed: int = 0, report_every: int = 20, batch_size: int = 64) -> Iterator[dict]:
     """Train the head and a fine-tuned encoder on the labelled images; a pretrained encoder
     learns at a tenth of the rate, so that it keeps what the autoencoder taught it."""
     groups = [{"params": net.head.parameters(), "lr": lr}]
@@ -65,7 +70,7 @@ def train_transfer(net: TransferNet, images: torch.Tensor, labels: torch.Tensor,
         groups.append({"params": net.encoder.parameters(), "lr": lr / 10 if net.pretrained else lr})
     optimizer = torch.optim.AdamW(groups, weight_decay=1e-4)
     scales = [group["lr"] / lr for group in optimizer.param_groups]
-    yield from train_classifier(net, optimizer, images, labels, steps=steps, batch_size=64, peak_lr=lr,
+    yield from train_classifier(net, optimizer, images, labels, steps=steps, batch_size=batch_size, peak_lr=lr,
                                 max_shift=max_shift, seed=seed, report_every=report_every, lr_scales=scales)
 
 

@@ -14,14 +14,15 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 from nnimg.checkpoints import CheckpointError, load_model
+from nnimg.digit_check import DigitCheck
 from nnimg.models.autoencoder import Autoencoder
 from nnimg.models.classifier import Classifier
 from nnimg.models.dcgan import Generator, sample_latent
 from nnimg.models.latent_gan import CodeGenerator
-from nnimg.registry import (CONDITIONAL_SAMPLER, DCGAN_RECIPE_LOSSES, GAUSSIAN_PRIOR, LATENT_GAN_MODELS,
-                            REFERENCE_CLASSIFIER, REGISTRY, RESTORATION_AE, RESTORATION_DCGAN, RESTORATION_LATENT_GAN,
-                            UNCONDITIONAL_SAMPLER, Shipped, ShippedAutoencoder, autoencoder_name, checkpoint_dir,
-                            dcgan, latent_gan, with_role)
+from nnimg.registry import (CONDITIONAL_SAMPLER, DCGAN_RECIPE_LOSSES, DIGIT_CHECK, GAUSSIAN_PRIOR, LATENT_GAN_MODELS,
+                            NOT_NETWORKS, REFERENCE_CLASSIFIER, REGISTRY, RESTORATION_AE, RESTORATION_DCGAN,
+                            RESTORATION_LATENT_GAN, UNCONDITIONAL_SAMPLER, Shipped, ShippedAutoencoder,
+                            autoencoder_name, checkpoint_dir, dcgan, latent_gan, with_role)
 from nnimg.restore import Degraded, GaussianPrior, gaussian_starts, restore_with_autoencoder, restore_with_generator
 
 RESTORATION_METHODS = ("gan", "latent-gan", "ae", "uniform-ae", "classical")
@@ -40,8 +41,8 @@ class ModelZoo:
         self.models: dict[str, torch.nn.Module] = {}
         self.errors: dict[str, str] = {}
         for entry in REGISTRY:
-            if GAUSSIAN_PRIOR in entry.roles:
-                continue  # not a network: loaded by `gaussian_prior`
+            if set(entry.roles) & set(NOT_NETWORKS):
+                continue  # not a network: loaded on first use
             try:
                 self.models[entry.name] = load_model(entry.path).requires_grad_(False)  # never trained here
             except CheckpointError as error:
@@ -91,6 +92,16 @@ class ModelZoo:
                                   f"Make it with: {entry.train_command}") from error
         return GaussianPrior(tensors["mean"].double(), tensors["covariance"].double())
 
+    @functools.cached_property
+    def digit_check(self) -> DigitCheck:
+        """The check 'is it a digit' calibrated on the test digits (the classifier's features)."""
+        entry = with_role(DIGIT_CHECK)
+        try:
+            return DigitCheck.load(entry.path)
+        except (OSError, SafetensorError, KeyError) as error:
+            raise CheckpointError(f"{entry.path.name} is missing or unreadable. "
+                                  f"Make it with: {entry.train_command}") from error
+
     def dcgan(self, loss: str, recipe: str = "shipped") -> Generator:
         """The DCGAN generator trained with `loss` and `recipe`, or CheckpointError."""
         if recipe not in DCGAN_RECIPE_LOSSES:
@@ -114,21 +125,24 @@ class ModelZoo:
         """The latent GAN that draws chosen digits (conditional) or any digit, and its AE."""
         return self._latent_gan_and_decoder(with_role(CONDITIONAL_SAMPLER if conditional else UNCONDITIONAL_SAMPLER))
 
-    def restore(self, method: str, degraded: Degraded, *, steps: int, seed: int = 0,
-                norm: str = "l2") -> Iterator[dict]:
-        """Restore with one of RESTORATION_METHODS; yields progress events, the last with "restored"."""
+    def restore(self, method: str, degraded: Degraded, *, steps: int, seed: int = 0, norm: str = "l2",
+                perceptual: float = 0.0) -> Iterator[dict]:
+        """Restore with one of RESTORATION_METHODS, with an L2 or L1 data term; yields progress events,
+        the last with "restored". `perceptual` > 0 adds that weight of a perceptual loss (the reference
+        classifier's first convolutional features) to the GAN priors' fit, for inversion."""
+        gan_options = {"steps": steps, "seed": seed, "norm": norm, "temperature": GAN_TEMPERATURE, "lr": GAN_LR}
+        if perceptual:
+            gan_options |= {"features": self.classifier.convs[0], "feature_weight": perceptual}
         if method == "gan":
             generator = self.model(with_role(RESTORATION_DCGAN))
             yield from restore_with_generator(
                 generator, lambda count, rng: sample_latent(generator.config, count, generator=rng), degraded,
-                steps=steps, seed=seed, norm=norm, restarts=GAN_RESTARTS[method], temperature=GAN_TEMPERATURE,
-                lr=GAN_LR)
+                restarts=GAN_RESTARTS[method], **gan_options)
         elif method == "latent-gan":
             generator, autoencoder = self._latent_gan_and_decoder(with_role(RESTORATION_LATENT_GAN))
             yield from restore_with_generator(
                 lambda z: autoencoder.decoder(generator(z)), gaussian_starts(generator.config.noise_dim), degraded,
-                steps=steps, seed=seed, norm=norm, restarts=GAN_RESTARTS[method], temperature=GAN_TEMPERATURE,
-                lr=GAN_LR)
+                restarts=GAN_RESTARTS[method], **gan_options)
         elif method in ("ae", "uniform-ae"):
             masked = degraded.noise_sigma == 0
             autoencoder = self.model(with_role(RESTORATION_AE[("mask" if masked else "noise", method == "uniform-ae")]))

@@ -52,9 +52,13 @@ def train_one(args: argparse.Namespace, model: str, device: torch.device, *, aut
               classifier: torch.nn.Module, codes: torch.Tensor, labels: torch.Tensor, test_codes: torch.Tensor,
               test_labels: torch.Tensor, test_images: torch.Tensor) -> None:
     name, preset = f"latent_{model}", LATENT_GAN_PRESETS[model]
-    mean, std = codes.mean(0), codes.std(0)
+    if preset.get("raw_codes"):  # the course's: G and the critic work on the AE's codes as they are
+        mean, std = torch.zeros(codes.shape[1]), torch.ones(codes.shape[1])
+    else:
+        mean, std = codes.mean(0), codes.std(0)
     config = LatentGANConfig(code_dim=codes.shape[1], conditional=preset["conditional"], autoencoder=args.autoencoder,
-                             code_mean=mean.tolist(), code_std=std.tolist())
+                             code_mean=mean.tolist(), code_std=std.tolist(),
+                             critic_batchnorm=preset.get("critic_batchnorm", False))
     generator, critic, g_optimizer, c_optimizer = build_latent_gan(config, preset, seed=args.seed, device=device)
     modules = {"generator": generator, "critic": critic}
     optimizers = {"g_optimizer": g_optimizer, "c_optimizer": c_optimizer}

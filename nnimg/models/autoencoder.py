@@ -16,7 +16,8 @@ class AutoencoderConfig:
     latent_dim: int = 10
     depth: int = 2  # number of stride-2 conv layers, 1 to 3
     channels: tuple[int, ...] = field(default=())  # per conv layer; empty: DEFAULT_CHANNELS[depth]
-    hidden: int = 192  # width of the FC layer between the convs and the latent
+    hidden: int = 192  # width of the FC layer between the convs and the latent; 0: no FC layers, the
+    # last conv's feature map is the code (latent_dim must equal its size)
     uniform_latent: bool = False  # trained to push its codes toward Uniform[0, 1]^d (docs/course.md, section 1)
 
     def __post_init__(self) -> None:
@@ -25,6 +26,10 @@ class AutoencoderConfig:
         self.channels = tuple(self.channels) or DEFAULT_CHANNELS[self.depth]
         if len(self.channels) != self.depth:
             raise ValueError(f"{self.depth} conv layers need {self.depth} channel counts")
+        feature_map = self.channels[-1] * _spatial_sizes(self.depth)[-1] ** 2
+        if self.hidden == 0 and self.latent_dim != feature_map:
+            raise ValueError(f"without FC layers the code is the last feature map, {feature_map} numbers, "
+                             f"not latent_dim {self.latent_dim}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -42,14 +47,15 @@ class Encoder(nn.Module):
     def __init__(self, config: AutoencoderConfig):
         super().__init__()
         layers, in_channels = [], 1
-        for out_channels in config.channels:
-            layers += [nn.Conv2d(in_channels, out_channels, 3, stride=2, padding=1),
-                       nn.BatchNorm2d(out_channels), nn.ReLU()]
+        for index, out_channels in enumerate(config.channels):
+            layers.append(nn.Conv2d(in_channels, out_channels, 3, stride=2, padding=1))
+            if config.hidden or index < config.depth - 1:  # without FC layers the last conv is the code
+                layers += [nn.BatchNorm2d(out_channels), nn.ReLU()]
             in_channels = out_channels
         self.convs = nn.Sequential(*layers)
         flat = in_channels * _spatial_sizes(config.depth)[-1] ** 2
-        self.fc = nn.Sequential(nn.Flatten(), nn.Linear(flat, config.hidden), nn.ReLU(),
-                                nn.Linear(config.hidden, config.latent_dim))
+        self.fc = nn.Flatten() if not config.hidden else nn.Sequential(
+            nn.Flatten(), nn.Linear(flat, config.hidden), nn.ReLU(), nn.Linear(config.hidden, config.latent_dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.convs(x)  # (B, C, 14|7|4, 14|7|4)
@@ -61,9 +67,9 @@ class Decoder(nn.Module):
         super().__init__()
         sizes = _spatial_sizes(config.depth)
         self.start = (config.channels[-1], sizes[-1], sizes[-1])
-        self.fc = nn.Sequential(nn.Linear(config.latent_dim, config.hidden), nn.ReLU(),
-                                nn.Linear(config.hidden, config.channels[-1] * sizes[-1] ** 2),
-                                nn.ReLU())
+        self.fc = nn.Identity() if not config.hidden else nn.Sequential(
+            nn.Linear(config.latent_dim, config.hidden), nn.ReLU(),
+            nn.Linear(config.hidden, config.channels[-1] * sizes[-1] ** 2), nn.ReLU())
         out_channels = list(config.channels[-2::-1]) + [1]
         layers, in_channels = [], config.channels[-1]
         for i, channels in enumerate(out_channels):

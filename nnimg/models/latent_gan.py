@@ -18,6 +18,7 @@ class LatentGANConfig:
     autoencoder: str = "ae_d10_l2"  # whose decoder turns codes into images
     code_mean: list[float] = field(default_factory=list)  # G works on standardised codes
     code_std: list[float] = field(default_factory=list)
+    critic_batchnorm: bool = False  # BatchNorm in the critic too, as in the course's plain GAN
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -62,11 +63,15 @@ class CodeCritic(nn.Module):
     def __init__(self, config: LatentGANConfig):
         super().__init__()
         self.config = config
-        inputs = config.code_dim + 10 * config.conditional
+        inputs, hidden = config.code_dim + 10 * config.conditional, config.hidden
+
+        def norm() -> list[nn.Module]:
+            return [nn.BatchNorm1d(hidden)] if config.critic_batchnorm else []
+
         self.net = nn.Sequential(
-            nn.Linear(inputs, config.hidden), nn.LeakyReLU(0.2),
-            nn.Linear(config.hidden, config.hidden), nn.LeakyReLU(0.2),
-            nn.Linear(config.hidden, 1),
+            nn.Linear(inputs, hidden), *norm(), nn.LeakyReLU(0.2),
+            nn.Linear(hidden, hidden), *norm(), nn.LeakyReLU(0.2),
+            nn.Linear(hidden, 1),
         )
 
     def forward(self, codes: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
