@@ -1,4 +1,5 @@
-"""Measured figures: `python -m nnimg.bench {ae,classifier,transfer,gan,gan-speed,wgan,restore,restore-speed}`."""
+"""Measured figures: `python -m nnimg.bench {ae,classifier,transfer,gan,gan-speed,wgan,restore,restore-speed,
+findings}`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 import torch
 
 from nnimg.data import load_test_split, load_train_split, to_tensor
+from nnimg.findings import FINDINGS_PATH, Measurements, autoencoders, findings_table, gans, restoration, save_findings
 from nnimg.gan_training import build_dcgan, train_dcgan
 from nnimg.metrics import classifier_features, frechet_distance, inception_score, psnr, sample_quality, ssim
 from nnimg.registry import (AE_STUDY_DEPTH, LATENT_GAN_MODELS, REPO_ROOT, checkpoint_dir, shipped_autoencoders,
@@ -237,9 +239,34 @@ def bench_restore_speed(steps: int = 300, zoo: ModelZoo | None = None) -> None:
         print(f"one image, {steps} steps, {method}: {seconds:.2f} s")
 
 
+def bench_findings() -> None:
+    """The course's 14 findings measured on the shipped checkpoints (nnimg/findings), printed as a
+    Markdown table and written to docs/findings.json (the app's panels) and the README's table."""
+    measures = (autoencoders.autoencoder_error, autoencoders.thin_subset, autoencoders.uniform_latent,
+                autoencoders.correlation, autoencoders.transfer, gans.noise_space_paths, gans.plain_latent_gan,
+                gans.saturating_loss, restoration.inversion, restoration.restoration,
+                autoencoders.fully_connected_layers, gans.conditional_wgan, gans.larger_discriminator,
+                restoration.faces)
+    m, findings = Measurements(), []
+    for measure in measures:
+        started = time.perf_counter()
+        findings.append(measure(m))
+        print(f"finding {findings[-1].number}: {findings[-1].verdict} ({time.perf_counter() - started:.0f} s)",
+              file=sys.stderr, flush=True)
+    table = findings_table(findings)
+    print(table)
+    save_findings(findings)
+    readme = REPO_ROOT / "README.md"
+    start, end = "<!-- findings: python -m nnimg.bench findings -->", "<!-- /findings -->"
+    text = readme.read_text()
+    if start in text and end in text:
+        readme.write_text(text[:text.index(start) + len(start)] + "\n" + table + "\n" + text[text.index(end):])
+    print(f"-> {FINDINGS_PATH.relative_to(REPO_ROOT)} and the README's table", file=sys.stderr)
+
+
 BENCHMARKS = {"ae": bench_autoencoders, "classifier": bench_classifier, "transfer": bench_transfer,
               "gan": bench_gan, "gan-speed": bench_gan_speed, "wgan": bench_wgan, "restore": bench_restore,
-              "restore-speed": bench_restore_speed}
+              "restore-speed": bench_restore_speed, "findings": bench_findings}
 
 
 def main() -> None:

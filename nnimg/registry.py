@@ -17,6 +17,9 @@ AE_DEPTH_SWEEP = {1: (5, 10, 20), 2: (5, 10, 20)}
 # depth-2 AEs, which ship in the depth sweep.
 AE_STUDY_DEPTH = 2
 AE_UNIFORM_LATENT_DIMS = (10, 20)
+# The course's first AE had no FC layers (docs/course.md, finding 11): the code is the last conv's 4x4
+# feature map of one channel, d = 16, trained with the sweep's recipe beside the d = 15 AE with FC layers.
+NO_FC_AUTOENCODER = "ae_d16_l3_nofc"
 # train/train_autoencoder.py's defaults made the depth-3 sweep; the depth-1 and depth-2 models and the
 # uniform-latent ones were trained before, with these flags.
 EARLIER_AE_RECIPE = "--hidden 192 --epochs 20 --weight-decay 1e-4"
@@ -84,9 +87,9 @@ class Shipped:
         return checkpoint_dir() / f"{self.name}_samples.png"
 
 
-def autoencoder_name(latent_dim: int, depth: int, *, uniform: bool = False) -> str:
-    """The file stem of an autoencoder: ae_d10_l2, ae_uniform_d10_l2."""
-    return f"ae_{'uniform_' * uniform}d{latent_dim}_l{depth}"
+def autoencoder_name(latent_dim: int, depth: int, *, uniform: bool = False, fully_connected: bool = True) -> str:
+    """The file stem of an autoencoder: ae_d10_l2, ae_uniform_d10_l2, ae_d16_l3_nofc."""
+    return f"ae_{'uniform_' * uniform}d{latent_dim}_l{depth}" + "_nofc" * (not fully_connected)
 
 
 @dataclass(frozen=True)
@@ -94,12 +97,7 @@ class ShippedAutoencoder(Shipped):
     latent_dim: int = 0
     depth: int = AE_DEFAULT_DEPTH
     uniform: bool = False
-
-    @property
-    def recipe_flags(self) -> str:
-        """The training script's flags beyond its defaults that made this model."""
-        return autoencoder_recipe_flags(self.latent_dim, self.depth, uniform=self.uniform)
-
+    fully_connected: bool = True
 
 def autoencoder_recipe_flags(latent_dim: int, depth: int, *, uniform: bool = False) -> str:
     """train/train_autoencoder.py's flags beyond its defaults for this autoencoder."""
@@ -180,6 +178,9 @@ def _build() -> tuple[Shipped, ...]:
                 for depth, dims in AE_DEPTH_SWEEP.items() for d in dims]
     entries += [_autoencoder(d, AE_STUDY_DEPTH, uniform=True, roles=_autoencoder_roles(d, AE_STUDY_DEPTH, True))
                 for d in AE_UNIFORM_LATENT_DIMS]
+    entries.append(ShippedAutoencoder(NO_FC_AUTOENCODER, "d = 16, no FC layers (the course's first AE)",
+                                      "python train/train_autoencoder.py --latent-dim 16 --depth 3 --hidden 0 "
+                                      "--channels 32,64,1", latent_dim=16, depth=3, fully_connected=False))
     entries.append(Shipped("classifier", "reference classifier", "python train/train_classifier.py",
                            roles=(REFERENCE_CLASSIFIER,)))
     entries.append(Shipped("gaussian_prior", "Gaussian (Wiener / conditional mean)", "python train/fit_pca.py",
@@ -211,8 +212,9 @@ def with_role(role: str) -> Shipped:
 
 
 def shipped_autoencoders(*, uniform: bool = False) -> list[ShippedAutoencoder]:
-    """The plain autoencoders (the latent sweep, then the depth sweep), or the uniform-latent ones."""
-    return [e for e in REGISTRY if isinstance(e, ShippedAutoencoder) and e.uniform == uniform]
+    """The plain autoencoders (the latent sweep, then the depth sweep), or the uniform-latent ones;
+    all with FC layers (the one without is NO_FC_AUTOENCODER)."""
+    return [e for e in REGISTRY if isinstance(e, ShippedAutoencoder) and e.uniform == uniform and e.fully_connected]
 
 
 def shipped_dcgans(recipe: str = "shipped") -> list[ShippedDCGAN]:

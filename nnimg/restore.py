@@ -79,6 +79,11 @@ def _data_loss(estimate: torch.Tensor, degraded: Degraded, norm: str) -> torch.T
     return per_pixel.flatten(1).sum(1) / degraded.known.flatten(1).sum(1)
 
 
+def _feature_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Per-image squared feature distance relative to the target's feature energy: (N,)."""
+    return (features - target).pow(2).flatten(1).sum(1) / target.pow(2).flatten(1).sum(1).clamp_min(1e-8)
+
+
 def gaussian_starts(noise_dim: int) -> Callable[[int, torch.Generator], torch.Tensor]:
     """Starting latents drawn from a standard Gaussian of `noise_dim` numbers."""
     return lambda count, rng: torch.randn(count, noise_dim, generator=rng)
@@ -95,12 +100,15 @@ def restore_with_generator(
     lr: float = 0.05,
     z_penalty: float = 0.0,
     temperature: float = 0.0,
+    features: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    feature_weight: float = 0.0,
     seed: int = 0,
     report_every: int = 25,
 ) -> Iterator[dict]:
     """Find z so that generate(z) matches the observation (model inversion when nothing is
     degraded); every image gets `restarts` random starts, drawn by `draw_starts(count, rng)` from
-    G's prior, all optimised in one batch.
+    G's prior, all optimised in one batch. With `features` (a perceptual loss, for inversion), the
+    loss adds `feature_weight` times the relative squared distance of the features.
 
     Yields {"step", "loss", "estimate"} (the best restart's generate(z)) every `report_every`
     steps, then a last event with "restored", known pixels kept for masks: the best restart, or
@@ -112,9 +120,12 @@ def restore_with_generator(
     optimizer = torch.optim.Adam([z], lr=lr)
     repeated = Degraded(degraded.observed.repeat_interleave(restarts, 0),
                         degraded.known.repeat_interleave(restarts, 0), degraded.noise_sigma)
+    target = features(repeated.observed).detach() if features is not None else None
     for step in range(1, steps + 1):
         images = generate(z)
         losses = _data_loss(images, repeated, norm) + z_penalty * (z ** 2).mean(1)
+        if target is not None:
+            losses = losses + feature_weight * _feature_loss(features(images), target)
         optimizer.zero_grad(set_to_none=True)
         losses.sum().backward()
         optimizer.step()

@@ -62,12 +62,13 @@ def transfer_net(autoencoder: Autoencoder, *, pretrained: bool, fine_tune: bool,
 
 
 def train_transfer(net: TransferNet, images: torch.Tensor, labels: torch.Tensor, *, steps: int, lr: float = 3e-3,
-                   max_shift: int = 2, seed: int = 0, report_every: int = 20, batch_size: int = 64) -> Iterator[dict]:
-    """Train the head and a fine-tuned encoder on the labelled images; a pretrained encoder
-    learns at a tenth of the rate, so that it keeps what the autoencoder taught it."""
+                   max_shift: int = 2, seed: int = 0, report_every: int = 20, batch_size: int = 64,
+                   pretrained_lr_scale: float = 0.1) -> Iterator[dict]:
+    """Train the head and a fine-tuned encoder on the labelled images; a pretrained encoder learns
+    at `pretrained_lr_scale` of the rate (a tenth: it keeps what the autoencoder taught it)."""
     groups = [{"params": net.head.parameters(), "lr": lr}]
     if net.fine_tune:
-        groups.append({"params": net.encoder.parameters(), "lr": lr / 10 if net.pretrained else lr})
+        groups.append({"params": net.encoder.parameters(), "lr": lr * pretrained_lr_scale if net.pretrained else lr})
     optimizer = torch.optim.AdamW(groups, weight_decay=1e-4)
     scales = [group["lr"] / lr for group in optimizer.param_groups]
     yield from train_classifier(net, optimizer, images, labels, steps=steps, batch_size=batch_size, peak_lr=lr,

@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nnimg.checkpoints import save_model  # noqa: E402
 from nnimg.data import load_test_split, to_tensor  # noqa: E402
+from nnimg.digit_check import fit_digit_check  # noqa: E402
 from nnimg.grids import write_snapshots  # noqa: E402
 from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig  # noqa: E402
 from nnimg.models.classifier import Classifier, ClassifierConfig  # noqa: E402
@@ -26,14 +27,18 @@ def digits() -> torch.Tensor:
 
 def write_tiny_checkpoints(directory: Path) -> Path:
     """Tiny untrained models where the app looks for checkpoints: the d = 10 AEs at depths 2 and 3,
-    the classifier, an InfoGAN DCGAN (non-saturating) with two grids and one record, a Gaussian
-    prior (mean 0.1, covariance 0.05 I), the WGAN and the conditional WGAN-GP; a corrupt d = 32 file
-    and nothing else."""
+    the classifier and a digit check fitted on it, an InfoGAN DCGAN (non-saturating) with two grids
+    and one record, a Gaussian prior (mean 0.1, covariance 0.05 I), the WGAN and the conditional
+    WGAN-GP; a corrupt d = 32 file and nothing else."""
     torch.manual_seed(0)
     for depth in (2, 3):
         save_model(directory / f"ae_d10_l{depth}.safetensors",
                    Autoencoder(AutoencoderConfig(latent_dim=10, depth=depth, hidden=16)))
-    save_model(directory / "classifier.safetensors", Classifier(ClassifierConfig(channels=(4, 8), features=16)))
+    classifier = Classifier(ClassifierConfig(channels=(4, 8), features=16)).eval()
+    save_model(directory / "classifier.safetensors", classifier)
+    images, labels = load_test_split()
+    fit_digit_check(classifier, to_tensor(images[:300]), torch.from_numpy(labels[:300]),
+                    to_tensor(images[300:600])).save(directory / "digit_check.safetensors")
     (directory / "ae_d32_l3.safetensors").write_bytes(b"not a checkpoint")
     save_model(directory / "dcgan_non-saturating.safetensors", Generator(DCGANConfig(width=8, categories=10)))
     write_snapshots(directory / "dcgan_non-saturating_samples.png", [np.zeros((64, 28, 28)), np.ones((64, 28, 28))])

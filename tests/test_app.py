@@ -1,6 +1,5 @@
 """Drive the running app through gradio_client, as a lecturer's script would."""
 
-import json
 import os
 import socket
 import subprocess
@@ -12,15 +11,9 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from safetensors.torch import save_file
 
-from nnimg.checkpoints import save_model
+from conftest import write_tiny_checkpoints
 from nnimg.data import load_test_split
-from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig
-from nnimg.grids import write_snapshots
-from nnimg.models.classifier import Classifier, ClassifierConfig
-from nnimg.models.dcgan import DCGANConfig, Generator
-from nnimg.models.latent_gan import CodeGenerator, LatentGANConfig
 
 gradio_client = pytest.importorskip("gradio_client")
 REPO = Path(__file__).resolve().parent.parent
@@ -34,22 +27,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    """The app, serving tiny untrained models (d=10 AEs, classifier, ...), a corrupt d=32 file and nothing else."""
-    checkpoints = tmp_path_factory.mktemp("checkpoints")
-    for depth in (2, 3):
-        save_model(checkpoints / f"ae_d10_l{depth}.safetensors",
-                   Autoencoder(AutoencoderConfig(latent_dim=10, depth=depth, hidden=16)))
-    save_model(checkpoints / "classifier.safetensors", Classifier(ClassifierConfig(channels=(4, 8), features=16)))
-    (checkpoints / "ae_d32_l3.safetensors").write_bytes(b"not a checkpoint")
-    save_model(checkpoints / "dcgan_non-saturating.safetensors", Generator(DCGANConfig(width=8, categories=10)))
-    write_snapshots(checkpoints / "dcgan_non-saturating_samples.png", [np.zeros((64, 28, 28)), np.ones((64, 28, 28))])
-    record = {"step": 1, "d_loss": 1.0, "g_loss": 1.0, "d_real": 0.5, "d_fake": 0.5, "g_grad_norm": 1.0}
-    (checkpoints / "dcgan_non-saturating.json").write_text(json.dumps({"records": [record], "steps_per_epoch": 1}))
-    save_file({"mean": torch.full((784,), 0.1), "covariance": torch.eye(784) * 0.05},
-              str(checkpoints / "gaussian_prior.safetensors"))
-    for model, conditional in (("wgan", False), ("cwgan-gp", True)):
-        config = LatentGANConfig(code_dim=10, hidden=8, conditional=conditional)
-        save_model(checkpoints / f"latent_{model}.safetensors", CodeGenerator(config).eval())
+    """The app, serving the tiny untrained models of `write_tiny_checkpoints` and nothing else."""
+    checkpoints = write_tiny_checkpoints(tmp_path_factory.mktemp("checkpoints"))
     port = _free_port()
     env = {**os.environ, "NNIMG_CHECKPOINTS": str(checkpoints), "GRADIO_SERVER_PORT": str(port),
            "GRADIO_ANALYTICS_ENABLED": "False"}

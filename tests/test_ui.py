@@ -12,7 +12,7 @@ from PIL import Image
 
 from conftest import write_tiny_checkpoints
 from nnimg.data import load_test_split, to_tensor
-from nnimg.ui import gan_losses, interpolation, latent_space, reconstruction, restoration, sampling
+from nnimg.ui import gan_losses, interpolation, latent_space, reconstruction, restoration, sampling, widgets
 from nnimg.ui.lab import lab
 
 REPO = Path(__file__).resolve().parent.parent
@@ -131,3 +131,13 @@ def test_gan_grid_of_the_course_recipe_names_its_train_command():
         gan_losses.gan_grid("non-saturating", -1, -1, "course")
     with pytest.raises(gr.Error, match="ships the losses non-saturating"):
         gan_losses.gan_grid("saturating", -1, -1, "course-large-d")
+
+
+def test_the_sample_tally_counts_what_the_digit_check_rejects():
+    *_, tally = sampling.sample("3", 20, 0)
+    assert [row[0] for row in tally] == [str(d) for d in range(10)] + ["no digit"]
+    assert sum(row[1] for row in tally) == 20
+
+
+def test_captions_say_no_digit_where_the_check_fires():
+    assert widgets.captions(np.array([1, 7]), np.array([1.0, 0.9]), np.array([False, True])) == ["no digit", "7 90%"]

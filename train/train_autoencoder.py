@@ -30,17 +30,17 @@ from nnimg.checkpoints import save_model  # noqa: E402
 from nnimg.data import to_tensor  # noqa: E402
 from nnimg.losses import uniform_latent_loss  # noqa: E402
 from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig  # noqa: E402
-from nnimg.registry import AE_DEFAULT_DEPTH, autoencoder_name, shipped_autoencoders  # noqa: E402
+from nnimg.registry import AE_DEFAULT_DEPTH, REGISTRY, ShippedAutoencoder, autoencoder_name  # noqa: E402
 from nnimg.training import mse_loss, train_autoencoder  # noqa: E402
 
-RECIPE_KEYS = ("epochs", "batch_size", "lr", "weight_decay", "hidden", "augment", "seed", "steps")
+RECIPE_KEYS = ("epochs", "batch_size", "lr", "weight_decay", "hidden", "channels", "augment", "seed", "steps")
 DRY_RUN = {"epochs": 2, "steps": 3}
 
 
 def train_one(args: argparse.Namespace) -> None:
-    name = autoencoder_name(args.latent_dim, args.depth, uniform=args.uniform)
+    name = autoencoder_name(args.latent_dim, args.depth, uniform=args.uniform, fully_connected=args.hidden > 0)
     device = cli.setup(args)
-    config = AutoencoderConfig(latent_dim=args.latent_dim, depth=args.depth, hidden=args.hidden,
+    config = AutoencoderConfig(latent_dim=args.latent_dim, depth=args.depth, hidden=args.hidden, channels=args.channels,
                                uniform_latent=args.uniform)
     model = Autoencoder(config).to(device)
     loss_fn = partial(uniform_latent_loss, moment_weight=args.moment_weight) if args.uniform else mse_loss
@@ -81,7 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sweep", action="store_true", help="train every shipped autoencoder")
     parser.add_argument("--only", type=str, default="",
                         help="with --sweep: comma-separated names (e.g. ae_d10_l2), in this order")
-    parser.add_argument("--hidden", type=int, default=256, help="width of the FC layer before the latent")
+    parser.add_argument("--hidden", type=int, default=256,
+                        help="width of the FC layer before the latent (0: no FC layers, the course's first AE)")
+    parser.add_argument("--channels", type=lambda text: [int(c) for c in text.split(",")], default=[],
+                        help="channels per conv layer, e.g. 32,64,1 (default: the depth's)")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=3e-3)
@@ -98,7 +101,7 @@ def main() -> None:
     if not args.sweep:
         train_one(args)
         return
-    shipped = {s.name: s for s in shipped_autoencoders() + shipped_autoencoders(uniform=True)}
+    shipped = {entry.name: entry for entry in REGISTRY if isinstance(entry, ShippedAutoencoder)}
     for name in [name for name in args.only.split(",") if name] or list(shipped):
         recipe = vars(build_parser().parse_args(shipped[name].train_command.split()[2:]))  # the flags that made it
         train_one(cli.parse_args(build_parser(), dry_run=DRY_RUN, defaults=recipe))

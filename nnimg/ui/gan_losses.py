@@ -16,6 +16,7 @@ from nnimg.plots import gan_curves, image_grid, live_gan_curves
 from nnimg.registry import (DCGAN_LOSSES, DCGAN_RECIPE_LOSSES, DCGAN_RECIPES, ShippedDCGAN, dcgan,
                             shipped_dcgans)
 from nnimg.ui import checks
+from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
 from nnimg.ui.widgets import OnLoad, image_output
 from nnimg.zoo import read_metrics
@@ -126,6 +127,7 @@ def _epoch_slider(loss: str, recipe: str) -> gr.Slider:
 
 def build() -> OnLoad:
     """The tab's layout and events; returns what to run when the page opens."""
+    findings_panel("GAN losses")
     gr.Markdown("The DCGAN of the course (docs/course.md, section 6) trained three times, changing only the "
                 "generator's loss (D keeps its binary cross-entropy). Early on D rejects fakes confidently; the "
                 "saturating loss log(1 - D) then has almost no gradient, the non-saturating -log D has a large one, "

@@ -13,6 +13,7 @@ from nnimg.plots import image_grid, image_rows
 from nnimg.registry import AE_DEFAULT_DEPTH, AE_LATENT_DIMS, autoencoder_name, shipped
 from nnimg.sampling import generate, label_path, noise, noise_path
 from nnimg.ui import checks
+from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
 from nnimg.ui.widgets import DIGIT_CHOICES, OnLoad, captions, digit_image, image_output
 
@@ -42,7 +43,7 @@ def interpolate(image_a, image_b, latent_dim: float, steps: float):
     latent_dim = checks.whole_number(latent_dim, "latent size")
     steps = checks.bounded(steps, "number of steps", 2, MAX_STEPS)
     images, labels, confidence = _frames(autoencoder_name(latent_dim, AE_DEFAULT_DEPTH), digit_a, digit_b, steps)
-    return image_grid(images, columns=steps), " → ".join(captions(labels, confidence))
+    return image_grid(images, columns=steps), " → ".join(captions(labels, confidence, lab().is_digit(images)))
 
 
 def interpolate_rows(image_a, image_b, model_names: list[str], steps: float):
@@ -58,7 +59,7 @@ def interpolate_rows(image_a, image_b, model_names: list[str], steps: float):
         except gr.Error as error:
             missing.append(str(error))
             continue
-        rows.append((shipped(name).display, images, captions(labels, confidence)))
+        rows.append((shipped(name).display, images, captions(labels, confidence, lab().is_digit(images))))
     if not rows:
         raise gr.Error(" ".join(missing))
     for message in missing:
@@ -87,12 +88,13 @@ def interpolate_noise(seed_a: float, seed_b: float, digit_a, digit_b, steps: flo
     captioned = []
     for label, frames in rows:
         labels, confidence = classify(classifier, frames.unsqueeze(1))
-        captioned.append((label, frames.numpy(), captions(labels, confidence)))
+        captioned.append((label, frames.numpy(), captions(labels, confidence, lab().is_digit(frames))))
     return image_rows(captioned)
 
 
 def build() -> OnLoad:
     """The tab's layout and events; returns what to run when the page opens."""
+    findings_panel("Interpolation")
     images, examples = lab().test_images, lab().first_of_each_digit
     gr.Markdown("Decode (1 - a) E(x1) + a E(x2) from a = 0 to 1. Under each frame: the reference classifier's "
                 "label and confidence, so you can see where the path leaves the digits.")

@@ -13,8 +13,9 @@ import torch
 from nnimg.data import load_labelled_pool, load_test_split, load_unlabelled_pool, to_tensor
 from nnimg.latent import CodeCache, correlation_by_dim
 from nnimg.metrics import classifier_features
-from nnimg.registry import AE_DEFAULT_DEPTH, AE_STUDY_DEPTH, shipped_autoencoders
-from nnimg.zoo import ModelZoo
+from nnimg.registry import AE_DEFAULT_DEPTH, AE_STUDY_DEPTH, DIGIT_CHECK, shipped_autoencoders, with_role
+from nnimg.ui.checks import user_errors
+from nnimg.zoo import ModelZoo, read_metrics
 
 T = TypeVar("T")
 CORRELATION_IMAGES = 8000  # the course encodes 8,000 random images for the correlation study
@@ -60,6 +61,18 @@ class Lab:
         if key not in self._cache:
             self._cache[key] = compute()
         return self._cache[key]
+
+    def is_digit(self, images: np.ndarray | torch.Tensor) -> np.ndarray:
+        """The check 'is it a digit' on (N, 28, 28) or (N, 1, 28, 28) images in [0, 1]."""
+        batch = torch.as_tensor(images, dtype=torch.float32).reshape(-1, 1, 28, 28)
+        with user_errors():
+            return self.zoo.digit_check.is_digit(self.zoo.classifier, batch)
+
+    @functools.cached_property
+    def digit_check_false_alarm(self) -> float | None:
+        """The share of real test digits the digit check calls 'no digit' (its metrics file)."""
+        metrics = read_metrics(with_role(DIGIT_CHECK).metrics_path) or {}
+        return metrics.get("real_digits_called_not_a_digit")
 
     @staticmethod
     def autoencoder_choices() -> list[tuple[str, str]]:

@@ -12,6 +12,7 @@ from nnimg.latent import (decode_and_classify, min_max_rescaled, moments_table, 
 from nnimg.plots import coordinate_histograms, correlation_heatmap, image_rows, scatter_codes, summary_curves
 from nnimg.registry import AE_DEFAULT_DEPTH, AE_STUDY_DEPTH, AE_UNIFORM_LATENT_DIMS, autoencoder_name, shipped
 from nnimg.ui import checks
+from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
 from nnimg.ui.widgets import OnLoad, captions, image_output
 from nnimg.zoo import read_metrics
@@ -48,16 +49,25 @@ def latent_box_samples(model_name: str, count: float, seed: float):
     count, seed = checks.bounded(count, "number of samples", 1, MAX_SAMPLES), checks.whole_number(seed, "seed")
     with checks.user_errors():
         samples = real_and_box_samples(model, lab().zoo.classifier, codes, count, seed=seed)
+        digits = {kind: lab().is_digit(images) for kind, (images, _, _) in samples.items()}
     rows = []
     for kind, (images, labels, confidence) in samples.items():
         for start in range(0, count, SAMPLES_PER_ROW):
             part = slice(start, start + SAMPLES_PER_ROW)
-            rows.append((kind if start == 0 else "", images[part], captions(labels[part], confidence[part])))
+            rows.append((kind if start == 0 else "", images[part],
+                         captions(labels[part], confidence[part], digits[kind][part])))
     real, box = samples["real"][2], samples["box"][2]
     summary = (f"Mean classifier confidence: **{real.mean():.1%}** on decoded real codes, "
                f"**{box.mean():.1%}** on codes drawn uniformly from their box; confident (> 90%) on "
-               f"{(real > 0.9).mean():.0%} and {(box > 0.9).mean():.0%} of them.")
+               f"{(real > 0.9).mean():.0%} and {(box > 0.9).mean():.0%} of them. The digit check calls "
+               f"**{1 - digits['real'].mean():.0%}** of the decoded real codes and **{1 - digits['box'].mean():.0%}** "
+               f"of the box samples 'no digit'{_false_alarm()}.")
     return image_rows(rows), summary
+
+
+def _false_alarm() -> str:
+    rate = lab().digit_check_false_alarm
+    return "" if rate is None else f" (and {rate:.1%} of real test digits)"
 
 
 def latent_correlation(model_name: str):
@@ -98,16 +108,19 @@ def uniform_report(latent_dim: float):
         moments = moments_table(kind_codes)
         mse = (read_metrics(shipped(names[kind]).metrics_path) or {}).get("test_mse")
         images, labels, confidence = decode_and_classify(model, classifier, drawn)
+        with checks.user_errors():
+            digits = lab().is_digit(images)
         table.append([kind] + [round(moments[name], 4) for name in ("mean", "variance", "skewness", "kurtosis")]
-                     + [None if mse is None else round(mse, 5), f"{confidence.mean():.1%}"])
-        rows += [(kind, images[:half], captions(labels[:half], confidence[:half])),
-                 ("", images[half:], captions(labels[half:], confidence[half:]))]
-    table.append(["Uniform[0, 1]", 0.5, round(1 / 12, 4), 0.0, 1.8, None, None])
+                     + [None if mse is None else round(mse, 5), f"{confidence.mean():.1%}", f"{digits.mean():.0%}"])
+        rows += [(kind, images[:half], captions(labels[:half], confidence[:half], digits[:half])),
+                 ("", images[half:], captions(labels[half:], confidence[half:], digits[half:]))]
+    table.append(["Uniform[0, 1]", 0.5, round(1 / 12, 4), 0.0, 1.8, None, None, None])
     return histograms, table, image_rows(rows)
 
 
 def build() -> OnLoad:
     """The tab's layout and events; returns what to run when the page opens."""
+    findings_panel("Latent space")
     gr.Markdown("Where do an autoencoder's codes live? Pick a model; everything below uses the 10,000 test digits.")
     model_name = gr.Dropdown(lab().autoencoder_choices(), value=autoencoder_name(2, AE_DEFAULT_DEPTH),
                              label="Autoencoder")
@@ -137,9 +150,10 @@ def build() -> OnLoad:
     uniform_dim = gr.Radio(list(AE_UNIFORM_LATENT_DIMS), value=AE_UNIFORM_LATENT_DIMS[0], label="d")
     histograms = gr.Plot()
     moments = gr.Dataframe(headers=["model", "mean", "variance", "skewness", "kurtosis", "test MSE",
-                                    "confidence on uniform codes"], label="Moments of the test codes "
-                           "(averaged over coordinates), reconstruction error, and the classifier's mean "
-                           "confidence on decoded Uniform[0, 1]^d codes", interactive=False)
+                                    "confidence on uniform codes", "digits among them"],
+                           label="Moments of the test codes (averaged over coordinates), reconstruction error, the "
+                           "classifier's mean confidence on decoded Uniform[0, 1]^d codes, and the share of those "
+                           "the digit check takes for digits", interactive=False)
     uniform_samples = image_output("Decoded Uniform[0, 1]^d codes: plain AE (top), uniform-latent AE (bottom)")
 
     scatter_inputs = [model_name, projection, x_coordinate, y_coordinate]

@@ -7,11 +7,15 @@ import numpy as np
 
 from nnimg.checkpoints import CheckpointError
 from nnimg.plots import image_rows, mse_curve
-from nnimg.registry import AE_DEFAULT_DEPTH, AE_LATENT_DIMS
+from nnimg.data import to_tensor
+from nnimg.latent import decode, encode
+from nnimg.registry import AE_DEFAULT_DEPTH, AE_LATENT_DIMS, NO_FC_AUTOENCODER, autoencoder_name, shipped
 from nnimg.ui import checks
 from nnimg.ui.digit_input import random_index, test_digit, use_drawing
+from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
 from nnimg.ui.widgets import OnLoad, digit_image, drawing_input
+from nnimg.zoo import read_metrics
 
 
 def latent_dims_for_depth(depth: int, latent_dim: int) -> gr.Dropdown:
@@ -40,8 +44,26 @@ def reconstruct(image: dict | str | None, latent_dim: int, depth: int):
     return (reconstruction[0] * 255).round().astype(np.uint8), digit, summary, image_rows(rows)
 
 
+def compare_fc(image: dict | str | None):
+    """The digit and one of each digit through the AE without FC layers (the course's first) and the
+    d = 15 AE with them, same recipe; and their test MSEs."""
+    digit = checks.digit(image)
+    digits = np.concatenate([digit[None], lab().test_images[lab().first_of_each_digit]])
+    x = to_tensor(digits)
+    rows, errors = [("input", digits, None)], []
+    for name in (NO_FC_AUTOENCODER, autoencoder_name(15, AE_DEFAULT_DEPTH)):
+        entry = shipped(name)
+        with checks.user_errors():
+            model = lab().zoo.model(entry)
+        rows.append((entry.display.split(" (")[0], decode(model, encode(model, x))[:, 0].numpy(), None))
+        mse = (read_metrics(entry.metrics_path) or {}).get("test_mse", float("nan"))
+        errors.append(f"{entry.display}: test MSE {mse:.4f}")
+    return image_rows(rows), "; ".join(errors) + "."
+
+
 def build() -> OnLoad:
     """The tab's layout and events; returns what to run when the page opens."""
+    findings_panel("Reconstruction")
     test_images, examples = lab().test_images, lab().first_of_each_digit
     with gr.Row():
         with gr.Column(scale=1):
@@ -65,6 +87,13 @@ def build() -> OnLoad:
     comparison = gr.Image(label="The same digits at every shipped d (first column: yours)", format="png",
                           interactive=False, elem_classes="pixelated")
     gr.Plot(mse_curve(lab().zoo.mse_curves(), title="Test reconstruction error against latent size"))
+    with gr.Accordion("Without fully connected layers (the course's first autoencoder)", open=False):
+        gr.Markdown("The code is the last convolution's 4x4 map of one channel (d = 16), beside the d = 15 "
+                    "autoencoder with FC layers, trained with the same recipe.")
+        fc_button = gr.Button("Compare on this digit")
+        fc_rows = gr.Image(label="Input, without FC layers, with FC layers", format="png", interactive=False,
+                           elem_classes="pixelated")
+        fc_summary = gr.Markdown()
 
     index.change(test_digit, index, digit_input, api_name="test_digit")
     random_button.click(random_index, None, index, api_name="random_index")
@@ -74,4 +103,5 @@ def build() -> OnLoad:
           preprocess=False)
     depth.change(latent_dims_for_depth, [depth, latent_dim], latent_dim, api_name="latent_dims_for_depth").then(
         reconstruct, inputs, outputs, api_visibility="private", preprocess=False)
+    fc_button.click(compare_fc, digit_input, [fc_rows, fc_summary], api_name="compare_fc", preprocess=False)
     return [(reconstruct, inputs, outputs)]

@@ -14,6 +14,7 @@ from nnimg.preprocess import InvalidImageError, read_image_file
 from nnimg.restore import DEGRADATIONS, Degraded, apply_mask, degrade, known_from_painting, window_mask
 from nnimg.ui import checks
 from nnimg.ui.digit_input import test_digit, use_drawing
+from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
 from nnimg.ui.widgets import OnLoad, as_uint8, digit_image, drawing_input, image_output
 from nnimg.zoo import RESTORATION_METHODS
@@ -23,6 +24,8 @@ METHOD_NAMES = {"gan": "DCGAN prior", "latent-gan": "latent WGAN prior", "ae": "
                 "uniform-ae": "uniform-latent AE prior", "classical": "Gaussian (Wiener / conditional mean)"}
 CUSTOM_DEGRADATIONS = ("custom window", "painted mask")
 INVERSION_PRIORS = ("gan", "latent-gan")
+DATA_TERMS = ("l2", "l1")  # the GAN priors' fit to the known pixels (the course's write-ups used both)
+INVERSION_LOSSES = {"mse": 0.0, "perceptual": 1.0}  # the weight of the perceptual term (restore.py)
 
 
 def _painted_known(editor: dict | None) -> torch.Tensor:
@@ -55,10 +58,11 @@ def _degraded(clean: torch.Tensor, degradation: str, seed: int, window: tuple = 
     return apply_mask(clean, _painted_known(editor))
 
 
-def _method_events(method: str, degraded: Degraded, steps: int, seed: int):
+def _method_events(method: str, degraded: Degraded, steps: int, seed: int, norm: str = "l2",
+                   perceptual: float = 0.0):
     checks.one_of(method, RESTORATION_METHODS, "method")
     with checks.user_errors():
-        yield from lab().zoo.restore(method, degraded, steps=steps, seed=seed)
+        yield from lab().zoo.restore(method, degraded, steps=steps, seed=seed, norm=norm, perceptual=perceptual)
 
 
 def _judge(restored: torch.Tensor, clean: torch.Tensor) -> tuple[float, float, int, float]:
@@ -89,17 +93,19 @@ def restore(image, degradation: str, method: str, steps: float, seed: float):
 
 
 def restore_compare(image, degradation: str, methods: list[str], steps: float, seed: float, window_size: float,
-                    window_top: float, window_left: float, editor: dict | None):
+                    window_top: float, window_left: float, editor: dict | None, norm: str = "l2"):
     """Every chosen method on the same degraded digit: live estimates, then one row per method with
-    PSNR, SSIM and the classifier's label, and a before/after slider for the best."""
+    PSNR, SSIM and the classifier's label, and a before/after slider for the best. `norm` is the
+    GAN priors' data term, "l2" or "l1"."""
     clean, steps, seed = _inputs(image, steps, seed)
+    norm = checks.one_of(norm, DATA_TERMS, "data term")
     if not methods:
         raise gr.Error("Choose at least one method.")
     degraded = _degraded(clean, degradation, seed, (window_size, window_top, window_left), editor)
     observed = degraded.observed.clamp(0, 1)
     results, table = [], []
     for method in methods:
-        for event in _method_events(method, degraded, steps, seed):
+        for event in _method_events(method, degraded, steps, seed, norm):
             if "restored" not in event:
                 yield (None, None, table, f"{METHOD_NAMES[method]}: step {event['step']}/{steps}, "
                        f"loss {event['loss']:.4f}", as_uint8(event["estimate"]))
@@ -116,17 +122,20 @@ def restore_compare(image, degradation: str, methods: list[str], steps: float, s
     yield rows, slider, table, f"Done: the best here is the {METHOD_NAMES[best[0]]}.", as_uint8(best[1])
 
 
-def invert(image, prior: str, steps: float, seed: float):
-    """Model inversion: the closest image a generator can make, and the loss along the way."""
+def invert(image, prior: str, steps: float, seed: float, loss: str = "mse"):
+    """Model inversion: the closest image a generator can make, and the loss along the way; `loss`
+    "mse", or "perceptual" (MSE plus the distance of the reference classifier's first features)."""
     clean, steps, seed = _inputs(image, steps, seed)
     if prior not in INVERSION_PRIORS:
         raise gr.Error("Invert the DCGAN ('gan') or the latent WGAN ('latent-gan').")
+    perceptual = INVERSION_LOSSES[checks.one_of(loss, INVERSION_LOSSES, "loss")]
     history = {}
-    for event in _method_events(prior, apply_mask(clean, torch.ones(1, 1, 28, 28)), steps, seed):
+    nothing_hidden = apply_mask(clean, torch.ones(1, 1, 28, 28))
+    for event in _method_events(prior, nothing_hidden, steps, seed, perceptual=perceptual):
         history[event["step"]] = event["loss"]
-        figure = summary_curves({"MSE of the best restart": history}, title="Inversion loss", y_title="MSE")
+        figure = summary_curves({"loss of the best restart": history}, title="Inversion loss", y_title=loss)
         figure.update_xaxes(title="step", type="linear", tickvals=None)
-        yield as_uint8(event["estimate"]), figure, f"step {event['step']}/{steps}: MSE {event['loss']:.4f}"
+        yield as_uint8(event["estimate"]), figure, f"step {event['step']}/{steps}: loss {event['loss']:.4f}"
 
 
 def mask_canvas(image) -> dict:
@@ -137,6 +146,7 @@ def mask_canvas(image) -> dict:
 
 def build() -> OnLoad:
     """The tab's layout and events; returns what to run when the page opens."""
+    findings_panel("Restoration")
     nine = lab().first_of_each_digit[9]
     gr.Markdown("Restore a damaged digit with a generative prior: search a GAN's noise for an image that "
                 "matches what is left (16 random starts, averaged by how well each fits; known pixels are kept), "
@@ -157,6 +167,8 @@ def build() -> OnLoad:
                 window_left = gr.Slider(0, 26, value=9, step=1, label="left")
             methods = gr.CheckboxGroup([(name, key) for key, name in METHOD_NAMES.items()],
                                        value=list(RESTORATION_METHODS), label="Methods to compare")
+            norm = gr.Radio([("L2 (squared error)", "l2"), ("L1 (absolute error)", "l1")], value="l2",
+                            label="Data term of the GAN priors")
             with gr.Row():
                 steps = gr.Slider(10, MAX_STEPS, value=300, step=10, label="Optimisation steps")
                 seed = gr.Number(0, precision=0, label="Seed")
@@ -175,6 +187,8 @@ def build() -> OnLoad:
     with gr.Accordion("Inversion on its own", open=False):
         with gr.Row():
             prior = gr.Radio(list(INVERSION_PRIORS), value="gan", label="Generator")
+            inversion_loss = gr.Radio([("MSE", "mse"), ("MSE + perceptual (classifier features)", "perceptual")],
+                                      value="mse", label="Loss")
             invert_button = gr.Button("Invert")
         with gr.Row():
             best_match = image_output("G's best match")
@@ -191,11 +205,12 @@ def build() -> OnLoad:
     index.change(test_digit, index, image, api_name="restoration_test_digit")
     use_drawing_button.click(use_drawing, sketch, image, api_name="restoration_use_drawing")
     image.change(mask_canvas, image, editor, api_name="mask_canvas", preprocess=False)
-    compare_inputs = [image, degradation, methods, steps, seed, window_size, window_top, window_left, editor]
+    compare_inputs = [image, degradation, methods, steps, seed, window_size, window_top, window_left, editor, norm]
     button.click(restore_compare, compare_inputs, [rows, slider, table, status, live], api_name="restore_compare",
                  preprocess=False)
-    invert_button.click(invert, [image, prior, steps, seed], [best_match, inversion_curve, inversion_status],
-                        api_name="invert", preprocess=False)
+    invert_inputs = [image, prior, steps, seed, inversion_loss]
+    invert_button.click(invert, invert_inputs, [best_match, inversion_curve, inversion_status], api_name="invert",
+                        preprocess=False)
     single_button.click(restore, [image, degradation, method, steps, seed],
                         [single_restored, single_observed, single_summary], api_name="restore", preprocess=False)
     return [(mask_canvas, [image], editor)]

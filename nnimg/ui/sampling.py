@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gradio as gr
+import numpy as np
 
 from nnimg.grids import read_snapshots
 from nnimg.metrics import classify
@@ -11,6 +12,7 @@ from nnimg.registry import (CONDITIONAL_SAMPLER, LATENT_GAN_MODELS, UNCONDITIONA
                             shipped_latent_gans, with_role)
 from nnimg.sampling import sample_digits
 from nnimg.ui import checks
+from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
 from nnimg.ui.widgets import DIGIT_CHOICES, OnLoad, captions, image_output
 from nnimg.zoo import read_metrics
@@ -34,11 +36,14 @@ def sample(digit, count: float, seed: float, model: str = CONDITIONAL_MODEL):
         raise gr.Error(f"The {entry.display} draws no chosen digit: ask for 'any', or pick a conditional model.")
     images = sample_digits(generator, autoencoder, count, seed=seed, digit=digit)
     labels, confidence = classify(classifier, images.unsqueeze(1))
+    with checks.user_errors():
+        digits = lab().is_digit(images)
     images = images.numpy()
-    rows = [("", images[start:start + PER_ROW], captions(labels[start:start + PER_ROW],
-                                                        confidence[start:start + PER_ROW]))
-            for start in range(0, count, PER_ROW)]
-    tally = [[d, int((labels == d).sum()), f"{(labels == d).mean():.0%}"] for d in range(10)]
+    parts = [slice(start, start + PER_ROW) for start in range(0, count, PER_ROW)]
+    rows = [("", images[part], captions(labels[part], confidence[part], digits[part])) for part in parts]
+    read = np.where(digits, labels, -1)  # -1: the digit check says it is no digit
+    tally = [[name, int((read == d).sum()), f"{(read == d).mean():.0%}"]
+             for d, name in [(d, str(d)) for d in range(10)] + [(-1, "no digit")]]
     if digit is None:
         asked = ", digits 0-9 in turn" if conditional else ""
         summary = f"{count} samples from the {entry.display}{asked}; the classifier's reading below."
@@ -72,6 +77,7 @@ def latent_gan_shares():
 
 def build() -> OnLoad:
     """The tab's layout and events; returns what to run when the page opens."""
+    findings_panel("Sampling")
     gr.Markdown("A generator maps noise (and, for the conditional WGAN, a one-hot digit) to the codes of the "
                 "d = 10 autoencoder; its decoder draws them. Ask for a digit and count how often the reference "
                 "classifier agrees.")

@@ -10,6 +10,7 @@ from nnimg.plots import confusion_matrix
 from nnimg.registry import AE_DEPTH_SWEEP, AE_STUDY_DEPTH
 from nnimg.transfer import balanced_indices, few_label_study
 from nnimg.ui import checks
+from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
 from nnimg.ui.widgets import OnLoad
 
@@ -57,6 +58,7 @@ def transfer_train(latent_dim: float, regime: str, label_count: float, hidden: f
 
 def build() -> OnLoad:
     """The tab's layout and events."""
+    findings_panel("Transfer with few labels")
     pool_size, unlabelled_size = len(lab().labelled_pool[1]), len(lab().unlabelled_pool[1])
     gr.Markdown(f"Classify all 10,000 test digits from a handful of labels. The labels come from a shipped pool "
                 f"of {pool_size} training digits, balanced over the digits (fixed seed). The MLP head "

@@ -33,9 +33,9 @@ def drawing_input(title: str) -> tuple[gr.Sketchpad, gr.Button]:
         return sketch, gr.Button("Use drawing")
 
 
-def captions(labels: np.ndarray, confidence: np.ndarray) -> list[str]:
-    """'label confidence%' under each image."""
-    return [f"{label} {p:.0%}" for label, p in zip(labels, confidence)]
+def captions(labels: np.ndarray, confidence: np.ndarray, is_digit: np.ndarray) -> list[str]:
+    """'label confidence%' under each image, or 'no digit' where the digit check says it is none."""
+    return [f"{label} {p:.0%}" if digit else "no digit" for label, p, digit in zip(labels, confidence, is_digit)]
 
 
 def as_uint8(image: torch.Tensor) -> np.ndarray:

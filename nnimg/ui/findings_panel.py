@@ -1,0 +1,24 @@
+"""The findings panel of a tab: what the course found, what this lab measures, and why they differ,
+read from the bench's output (docs/findings.json, written by `python -m nnimg.bench findings`)."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from nnimg.findings import load_findings
+
+VERDICT_MARKS = {"reproduced": "✅ reproduced", "partly": "◐ partly reproduced", "not reproduced": "✗ not reproduced"}
+
+
+def findings_panel(tab: str) -> None:
+    """A folded panel with the course's findings that `tab` shows, each with its measured verdict."""
+    findings = [finding for finding in load_findings() if finding.tab == tab]
+    if not findings:
+        return
+    with gr.Accordion("The course's findings here: what holds, and why", open=False):
+        gr.Markdown("\n\n---\n\n".join(
+            f"**Finding {f.number}: {VERDICT_MARKS[f.verdict]}**\n\n"
+            f"- *What the course found:* {f.course}\n- *What you see here:* {f.here}\n- *Why:* {f.why}\n"
+            f"- *See it:* {f.control}" for f in findings)
+            + "\n\nMeasured on the shipped models by `python -m nnimg.bench findings`; the course is described in "
+              "docs/course.md.")
