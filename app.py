@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import gradio as gr
 
-from nnimg.ui import gan_losses, interpolation, latent_space, reconstruction, restoration, sampling, transfer
+from nnimg.ui import (atomic_cache, gan_losses, interpolation, latent_space, reconstruction, restoration, sampling,
+                      transfer)
 from nnimg.ui.widgets import CSS, OnLoad
 
+QUEUE_SIZE = 64  # requests waiting at most; beyond that a user is told the app is busy and to try again
+CACHE_LIFETIME = (600, 3600)  # every 10 minutes, delete cached files older than an hour
 TABS = (("Reconstruction", reconstruction), ("Latent space", latent_space), ("Transfer with few labels", transfer),
         ("Interpolation", interpolation), ("Sampling", sampling), ("GAN losses", gan_losses),
         ("Restoration", restoration))
@@ -19,7 +22,8 @@ TABS = (("Reconstruction", reconstruction), ("Latent space", latent_space), ("Tr
 
 def build_demo() -> gr.Blocks:
     """The app: a header, then one tab per module; what each tab shows on opening runs at page load."""
-    with gr.Blocks(title="nnimg") as demo:
+    atomic_cache.install()
+    with gr.Blocks(title="nnimg", delete_cache=CACHE_LIFETIME) as demo:
         gr.Markdown("# nnimg: generative models of MNIST digits\n"
                     "An interactive lab for autoencoders and GANs, on a CPU. Pick, upload or draw a digit.")
         on_open: OnLoad = []
@@ -34,4 +38,4 @@ def build_demo() -> gr.Blocks:
 demo = build_demo()
 
 if __name__ == "__main__":
-    demo.queue(default_concurrency_limit=4).launch(max_file_size="20mb", css=CSS)
+    demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE).launch(max_file_size="20mb", css=CSS)

@@ -1,6 +1,7 @@
 """Drive the running app through gradio_client, as a lecturer's script would."""
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 import socket
 import subprocess
 import sys
@@ -223,3 +224,24 @@ def test_a_drawn_digit_feeds_the_restoration_tab(client, tmp_path):
     empty = {"background": None, "layers": [], "composite": None, "id": None}
     with pytest.raises(gradio_client.exceptions.AppError, match="No image was given"):
         client.predict(empty, api_name="/restoration_use_drawing")
+
+
+def test_concurrent_identical_requests_all_succeed(client, test_digit_png):
+    """A class on the same preset digit: the same output PNG is made by many requests at once, and
+    every download must be whole (Gradio wrote content-addressed files in place, not atomically)."""
+    url = client.src
+
+    def ask(_: int) -> str | None:
+        worker = gradio_client.Client(url, verbose=False)
+        try:
+            for _ in range(5):
+                reconstruction, *_ = worker.predict(gradio_client.handle_file(str(test_digit_png)), 10, 2,
+                                                    api_name="/reconstruct")
+                Image.open(reconstruction).load()
+        except Exception as error:  # the failure is the result this test counts
+            return repr(error)
+        return None
+
+    with ThreadPoolExecutor(8) as pool:
+        errors = [error for error in pool.map(ask, range(8)) if error]
+    assert errors == []

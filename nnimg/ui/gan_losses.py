@@ -3,6 +3,8 @@ generator losses, its samples and curves along training, sample quality, and liv
 
 from __future__ import annotations
 
+import time
+
 import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
@@ -18,10 +20,11 @@ from nnimg.registry import (DCGAN_LOSSES, DCGAN_RECIPE_LOSSES, DCGAN_RECIPES, Sh
 from nnimg.ui import checks
 from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
-from nnimg.ui.widgets import OnLoad, image_output
+from nnimg.ui.widgets import HEAVY, OnLoad, image_output
 from nnimg.zoo import read_metrics
 
 MAX_LIVE_STEPS, QUALITY_SAMPLES = 1000, 1000
+MAX_LIVE_SECONDS = 240  # live training stops here, whatever the steps asked, so one student cannot hold a worker
 
 
 def _entry(loss: str, recipe: str) -> ShippedDCGAN:
@@ -96,8 +99,9 @@ def gan_quality(samples_per_loss: float = QUALITY_SAMPLES, recipe: str = "shippe
 
 
 def gan_live(losses: list[str], steps: float, lr: float, d_steps: float):
-    """Train small DCGANs from scratch on the test digits, one per chosen loss, in turns; stream
-    their grids (from the same noise) and curves every 10 steps."""
+    """Train small DCGANs from scratch on the 11,000 shipped training digits, one per chosen loss, in
+    turns; stream their grids (from the same noise) and curves every 10 steps; stop after
+    MAX_LIVE_SECONDS."""
     losses = [checks.one_of(loss, GENERATOR_LOSSES, "generator loss") for loss in losses or []]
     if not losses:
         raise gr.Error("Choose at least one generator loss to train.")
@@ -107,7 +111,12 @@ def gan_live(losses: list[str], steps: float, lr: float, d_steps: float):
     if not 1e-5 <= lr <= 1e-2:
         raise gr.Error(f"The learning rate must be between 0.00001 and 0.01, not {lr}.")
     grids, records = dict.fromkeys(GENERATOR_LOSSES), {loss: [] for loss in losses}
-    for events in train_dcgans_live(losses, lab().test_x, steps=steps, lr=lr, d_steps=d_steps):
+    started = time.monotonic()
+    for events in train_dcgans_live(losses, lab().training_digits, steps=steps, lr=lr, d_steps=d_steps):
+        if time.monotonic() - started > MAX_LIVE_SECONDS:
+            gr.Warning(f"Live training stops after {MAX_LIVE_SECONDS // 60} minutes, at step "
+                       f"{records[losses[0]][-1]['step']}; train longer with train/train_dcgan.py.")
+            return
         for loss, event in events.items():
             grids[loss] = image_grid(event.pop("samples").numpy(), columns=8)
             records[loss].append(event)
@@ -173,8 +182,8 @@ def build() -> OnLoad:
     large_epoch, large_seed = gr.Number(-1, visible=False), gr.Number(-1, visible=False)
     on_open += [(gan_grid, [large_loss, large_epoch, large_seed, large_recipe], large_grid),
                 (gan_training_curves, [large_loss, large_recipe], large_curves)]
-    gr.Markdown("### Train live\nSmall DCGANs (width 16) from scratch on the 10,000 test digits, on this machine's "
-                "CPU, the chosen losses in turns from the same noise.")
+    gr.Markdown("### Train live\nSmall DCGANs (width 16) from scratch on 11,000 training digits, on this machine's "
+                f"CPU, the chosen losses in turns from the same noise (at most {MAX_LIVE_SECONDS // 60} minutes).")
     with gr.Row():
         live_losses = gr.CheckboxGroup(list(GENERATOR_LOSSES), value=list(GENERATOR_LOSSES), label="Losses")
         live_steps = gr.Slider(10, MAX_LIVE_STEPS, value=200, step=10, label="Generator steps")
@@ -187,6 +196,6 @@ def build() -> OnLoad:
         live_grids = [image_output(loss) for loss in GENERATOR_LOSSES]
     live_curves = gr.Plot()
     event = train_button.click(gan_live, [live_losses, live_steps, live_lr, live_d_steps], live_grids + [live_curves],
-                               api_name="gan_live")
+                               api_name="gan_live", **HEAVY)
     stop_button.click(None, cancels=[event], api_visibility="private")
     return on_open

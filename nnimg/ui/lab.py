@@ -45,6 +45,11 @@ class Lab:
         return load_unlabelled_pool()
 
     @functools.cached_property
+    def training_digits(self) -> torch.Tensor:
+        """The 11,000 training digits that ship (both pools), as (N, 1, 28, 28) floats: live training's data."""
+        return to_tensor(np.concatenate([self.labelled_pool[0], self.unlabelled_pool[0]]))
+
+    @functools.cached_property
     def real_features(self) -> torch.Tensor:
         """The reference classifier's features of the 10,000 test digits (for Fréchet distances)."""
         return classifier_features(self.zoo.classifier, self.test_x)

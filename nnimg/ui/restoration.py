@@ -16,7 +16,7 @@ from nnimg.ui import checks
 from nnimg.ui.digit_input import test_digit, use_drawing
 from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
-from nnimg.ui.widgets import OnLoad, as_uint8, digit_image, drawing_input, image_output
+from nnimg.ui.widgets import HEAVY, OnLoad, as_uint8, digit_image, drawing_input, image_output
 from nnimg.zoo import RESTORATION_METHODS
 
 MAX_STEPS = 1000
@@ -207,10 +207,11 @@ def build() -> OnLoad:
     image.change(mask_canvas, image, editor, api_name="mask_canvas", preprocess=False)
     compare_inputs = [image, degradation, methods, steps, seed, window_size, window_top, window_left, editor, norm]
     button.click(restore_compare, compare_inputs, [rows, slider, table, status, live], api_name="restore_compare",
-                 preprocess=False)
+                 preprocess=False, **HEAVY)
     invert_inputs = [image, prior, steps, seed, inversion_loss]
     invert_button.click(invert, invert_inputs, [best_match, inversion_curve, inversion_status], api_name="invert",
-                        preprocess=False)
+                        preprocess=False, **HEAVY)
     single_button.click(restore, [image, degradation, method, steps, seed],
-                        [single_restored, single_observed, single_summary], api_name="restore", preprocess=False)
+                        [single_restored, single_observed, single_summary], api_name="restore", preprocess=False,
+                        **HEAVY)
     return [(mask_canvas, [image], editor)]

@@ -12,7 +12,7 @@ from nnimg.transfer import balanced_indices, few_label_study
 from nnimg.ui import checks
 from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
-from nnimg.ui.widgets import OnLoad
+from nnimg.ui.widgets import HEAVY, OnLoad
 
 MAX_STEPS, MIN_HIDDEN, MAX_HIDDEN = 1000, 16, 512
 REGIMES = ("frozen", "fine-tuned")
@@ -85,5 +85,5 @@ def build() -> OnLoad:
                                   label="Accuracy on the 10,000 test digits", interactive=False)
         confusion = gr.Plot()
     button.click(transfer_train, [latent_dim, regime, label_count, hidden, steps, unlabelled_count, shifts],
-                 [accuracies, confusion], api_name="transfer_train")
+                 [accuracies, confusion], api_name="transfer_train", **HEAVY)
     return []

@@ -13,6 +13,9 @@ CSS = """
 DIGIT_CHOICES = ["any"] + [str(digit) for digit in range(10)]
 
 OnLoad = list[tuple]  # (handler, inputs, outputs) to run when the page opens
+# Training and optimisation share one small pool of workers, so that a class training at once cannot
+# starve the views that answer in milliseconds (each event's `concurrency_id` and `concurrency_limit`).
+HEAVY = {"concurrency_id": "heavy", "concurrency_limit": 2}
 
 
 def digit_image(label: str, **kwargs) -> gr.Image:
