@@ -1,13 +1,16 @@
 """Bring any picture of a digit to MNIST's convention: grey, light strokes on black, the strokes
-scaled into 20x20 and centred by centre of mass in 28x28."""
+scaled into 20x20 and centred by centre of mass in 28x28. A photo of paper is first flattened: the
+paper's uneven light is estimated at a scale larger than a stroke and divided out."""
 
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 MAX_PIXELS = 25_000_000
-STROKE_THRESHOLD = 0.15  # share of full contrast that counts as ink
+WORKING_SIZE = 256  # pictures are shrunk to this longest side before anything else (the digit ends at 20x20)
+STROKE_THRESHOLD = 0.3  # share of full contrast that counts as ink
+PAPER_SCALE = 1 / 6  # the light is estimated over windows of this share of the picture, wider than a stroke
 
 
 class InvalidImageError(ValueError):
@@ -51,21 +54,41 @@ def to_mnist_digit(image: np.ndarray | Image.Image | None) -> np.ndarray:
         array = array[..., 0]
     if array.shape == (28, 28):
         return array if array.dtype == np.uint8 else np.rint(_to_grey(array) * 255).astype(np.uint8)
-    grey = _to_grey(array)
-    border = np.concatenate([grey[:2].ravel(), grey[-2:].ravel(), grey[:, :2].ravel(), grey[:, -2:].ravel()])
-    background = float(np.median(border))
-    if background > 0.5:
-        grey, background = 1.0 - grey, 1.0 - background
-    contrast = grey.max() - background
+    ink = _ink(_to_grey(array))
+    floor = np.median(ink) + 4 * 1.4826 * np.median(np.abs(ink - np.median(ink)))  # the paper's own grain
+    contrast = ink.max() - floor
     if contrast < 0.1:
         raise InvalidImageError("The image looks empty: draw or upload a digit.")
-    ink = np.clip((grey - background) / contrast, 0.0, 1.0)
+    ink = np.clip((ink - floor) / contrast, 0.0, 1.0)
     rows, cols = np.nonzero(ink > STROKE_THRESHOLD)
     ink = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
     scale = 20.0 / max(ink.shape)
     size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
     patch = Image.fromarray(np.rint(ink * 255).astype(np.uint8)).resize(size, Image.Resampling.LANCZOS)
     return _centre_by_mass(np.asarray(patch, dtype=np.float64))
+
+
+def _ink(grey: np.ndarray) -> np.ndarray:
+    """How much ink each pixel holds, in [0, 1], whichever way round the picture is. Both readings
+    are flattened (dark ink on light paper, light ink on dark). The wrong one leaves the strokes
+    faint, or turns the background into ink: of the readings whose strongest ink stands well above
+    their median pixel (the paper), take the one with the least ink, as a digit covers a small part
+    of its picture."""
+    readings = [1.0 - flatten_light(paper) for paper in (grey, 1.0 - grey)]
+    contrasts = [float(reading.max() - np.median(reading)) for reading in readings]
+    strong = [reading for reading, contrast in zip(readings, contrasts) if contrast >= 0.6 * max(contrasts)]
+    return min(strong, key=lambda reading: float((reading > 0.5 * reading.max()).mean()))
+
+
+def flatten_light(paper: np.ndarray) -> np.ndarray:
+    """Divide out uneven light from a grey picture of dark ink on light paper: the paper's brightness is
+    a closing (a local maximum, then minimum) over windows wider than a stroke, smoothed; where the
+    picture is as bright as its paper it becomes 1, and where the paper is too dark to hold dark ink."""
+    size = max(3, round(max(paper.shape) * PAPER_SCALE) // 2 * 2 + 1)
+    image = Image.fromarray(np.rint(np.clip(paper, 0, 1) * 255).astype(np.uint8))
+    light = image.filter(ImageFilter.MaxFilter(size)).filter(ImageFilter.MinFilter(size))
+    light = np.asarray(light.filter(ImageFilter.GaussianBlur(size / 2)), dtype=np.float64) / 255.0
+    return np.where(light > 0.1, np.clip(paper / np.maximum(light, 0.1), 0.0, 1.0), 1.0)  # too dark to read: paper
 
 
 def _centre_by_mass(patch: np.ndarray) -> np.ndarray:
@@ -88,8 +111,14 @@ def read_image_file(path: str | None) -> np.ndarray:
     try:
         with Image.open(path) as image:
             _check_size(image.width, image.height)
-            if image.mode not in ("L", "LA", "RGB", "RGBA"):
+            image.draft(image.mode, (WORKING_SIZE, WORKING_SIZE))  # JPEG: decode at a fraction of the size
+            if image.mode.startswith("I"):  # 16- or 32-bit grey: keep its levels, not two of them
+                levels = np.asarray(image, dtype=np.float64)
+                image = Image.fromarray(np.rint(levels / max(levels.max(), 1.0) * 255).astype(np.uint8))
+            elif image.mode not in ("L", "LA", "RGB", "RGBA"):
                 image = image.convert("RGBA" if "transparency" in image.info or "A" in image.mode else "RGB")
+            if max(image.size) > WORKING_SIZE and image.size != (28, 28):
+                image.thumbnail((WORKING_SIZE, WORKING_SIZE), Image.Resampling.BOX, reducing_gap=2.0)
             return np.array(image)
     except InvalidImageError:
         raise
