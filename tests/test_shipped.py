@@ -13,11 +13,11 @@ from nnimg.grids import read_snapshots
 from nnimg.losses import GENERATOR_LOSSES
 from nnimg.models.dcgan import DCGANConfig
 from nnimg.models.latent_gan import LatentGANConfig
-from nnimg.registry import (AE_DEFAULT_DEPTH, REPO_ROOT, checkpoint_dir, dcgan, shipped_autoencoders, shipped_dcgans,
-                            shipped_latent_gans)
+from nnimg.registry import (AE_DEFAULT_DEPTH, NO_FC_AUTOENCODER, REPO_ROOT, checkpoint_dir, dcgan, shipped,
+                            shipped_autoencoders, shipped_dcgans, shipped_latent_gans)
 from nnimg.training import predict_logits, reconstruction_mse
 
-SHIPPED = shipped_autoencoders() + shipped_autoencoders(uniform=True)
+SHIPPED = shipped_autoencoders() + shipped_autoencoders(uniform=True) + [shipped(NO_FC_AUTOENCODER)]
 
 
 def test_every_file_fits_spaces_and_the_autoencoders_fit_their_budget():
