@@ -58,7 +58,8 @@ class ModelZoo:
 
     def latent_dims(self, depth: int) -> list[int]:
         """The latent sizes of the plain AEs shipped at `depth`, loaded or not."""
-        return sorted(s.latent_dim for s in self.shipped.values() if s.depth == depth and not s.uniform)
+        return sorted(s.latent_dim for s in self.shipped.values()
+                      if s.depth == depth and not s.uniform and s.fully_connected)
 
     def autoencoder(self, latent_dim: int, depth: int, *, uniform: bool = False) -> Autoencoder:
         """The model, or CheckpointError saying which file is missing and how to train it."""
@@ -168,7 +169,7 @@ class ModelZoo:
         curves: dict[str, dict[int, float]] = {}
         for shipped in self.shipped.values():
             metrics = read_metrics(shipped.metrics_path)
-            if metrics and not shipped.uniform:
+            if metrics and not shipped.uniform and shipped.fully_connected:
                 label = f"AE, {shipped.depth} conv layer{'s' * (shipped.depth > 1)}"
                 curves.setdefault(label, {})[shipped.latent_dim] = metrics["test_mse"]
         pca = read_metrics(checkpoint_dir() / "pca_metrics.json")  # written by train/fit_pca.py

@@ -5,8 +5,9 @@ training and after every epoch).
 
 The defaults are the shipped recipe: InfoGAN's 10-way code, 1 D step per G step, D twice as wide
 as the course's, a moving average of G. --recipe course is the course's DCGAN exactly (no code,
-3 D steps, D 32-64-128, 10 epochs, G itself ships) and --recipe course-large-d the same with
-D 128-256-512; they write dcgan_<recipe>_<loss>.*. Flags given on the command line override a recipe.
+3 D steps, D 32-64-128, 10 epochs, G itself ships); --recipe course-large-d the same with
+D 128-256-512 for the first 300 G steps, and --recipe course-short the course's for as long (finding 13
+of docs/course.md). They write dcgan_<recipe>_<loss>.*. Flags given on the command line override a recipe.
 
 The training state is saved after every epoch in OUT/.resume/ and kept when the run ends: the same
 command continues an interrupted run, and with a larger --epochs extends a finished one (exactly as
@@ -36,12 +37,10 @@ from nnimg.gan_training import build_dcgan, generator_average, train_dcgan  # no
 from nnimg.sampling import sample_images  # noqa: E402
 from nnimg.losses import GENERATOR_LOSSES  # noqa: E402
 from nnimg.models.dcgan import DCGANConfig, sample_latent  # noqa: E402
-from nnimg.registry import DCGAN_RECIPES, dcgan_name  # noqa: E402
+from nnimg.registry import DCGAN_RECIPE_FLAGS, DCGAN_RECIPES, dcgan_name  # noqa: E402
 
 FIXED_NOISE_SEED = 1234
 RECIPE_KEYS = ("epochs", "batch_size", "lr", "d_steps", "width", "d_width", "categories", "info_weight", "ema", "seed")
-COURSE = {"categories": 0, "d_steps": 3, "d_width": 64, "epochs": 10, "ema": 0.0}
-RECIPE_DEFAULTS = {"shipped": {}, "course": COURSE, "course-large-d": COURSE | {"d_width": 256}}
 DRY_RUN = {"epochs": 2, "steps": 3}
 
 
@@ -121,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main() -> None:
     recipe = build_parser().parse_known_args()[0].recipe
-    args = cli.parse_args(build_parser(), dry_run=DRY_RUN, defaults=RECIPE_DEFAULTS[recipe])
+    args = cli.parse_args(build_parser(), dry_run=DRY_RUN, defaults=DCGAN_RECIPE_FLAGS[recipe])
     device = cli.setup(args)
     images = to_tensor(cli.load_split("train", dry_run=args.dry_run)[0])
     for loss in GENERATOR_LOSSES if args.loss == "all" else (args.loss,):

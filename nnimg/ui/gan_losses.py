@@ -173,15 +173,15 @@ def build() -> OnLoad:
     for handler, inputs, outputs in on_open[:-1] + on_recipe + on_open[-1:]:
         recipe.change(handler, inputs, outputs, api_visibility="private", preprocess=False)
     gr.Markdown("### A discriminator larger than the generator\nThe course kept D smaller than G because a larger D "
-                "led to mode collapse (docs/course.md, finding 13). The course's recipe again, non-saturating, with "
-                "D four times as wide:")
+                "led to mode collapse (docs/course.md, finding 13). The course's recipe, non-saturating, for its "
+                "first 300 generator steps: with its own D, and with D four times as wide.")
     with gr.Row():
-        large_grid = image_output("64 samples from fixed noise, D larger than G")
-        large_curves = gr.Plot()
-    large_loss, large_recipe = gr.Textbox("non-saturating", visible=False), gr.Textbox("course-large-d", visible=False)
-    large_epoch, large_seed = gr.Number(-1, visible=False), gr.Number(-1, visible=False)
-    on_open += [(gan_grid, [large_loss, large_epoch, large_seed, large_recipe], large_grid),
-                (gan_training_curves, [large_loss, large_recipe], large_curves)]
+        for recipe, label in (("course-short", "the course's D (32-64-128)"), ("course-large-d", "D 128-256-512")):
+            with gr.Column():
+                grid, curves = image_output(f"64 samples from fixed noise, {label}"), gr.Plot()
+                boxes = [gr.Textbox(value, visible=False) for value in ("non-saturating", recipe)]
+                fixed = [gr.Number(-1, visible=False), gr.Number(-1, visible=False)]
+                on_open += [(gan_grid, [boxes[0], *fixed, boxes[1]], grid), (gan_training_curves, boxes, curves)]
     gr.Markdown("### Train live\nSmall DCGANs (width 16) from scratch on 11,000 training digits, on this machine's "
                 f"CPU, the chosen losses in turns from the same noise (at most {MAX_LIVE_SECONDS // 60} minutes).")
     with gr.Row():
