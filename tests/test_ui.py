@@ -141,3 +141,9 @@ def test_the_sample_tally_counts_what_the_digit_check_rejects():
 
 def test_captions_say_no_digit_where_the_check_fires():
     assert widgets.captions(np.array([1, 7]), np.array([1.0, 0.9]), np.array([False, True])) == ["no digit", "7 90%"]
+
+
+def test_clearing_an_input_clears_the_outputs_without_an_error():
+    assert reconstruction.reconstruct(None, 10, 2) == (None, None, "", None)
+    assert interpolation.interpolate_rows(None, None, ["ae_d10_l2"], 5) is None
+    assert restoration.mask_canvas(None) is None

@@ -38,7 +38,9 @@ def _frames(model_name: str, digit_a: np.ndarray, digit_b: np.ndarray, steps: in
 
 def interpolate(image_a, image_b, latent_dim: float, steps: float):
     """Decode (1 - a) E(x1) + a E(x2) with the plain AE of size d: the strip (steps frames of
-    28x28 side by side) and the classifier's reading of each frame."""
+    28x28 side by side) and the classifier's reading of each frame. A cleared input clears them."""
+    if image_a is None or image_b is None:
+        return None, ""
     digit_a, digit_b = checks.digit(image_a), checks.digit(image_b)
     latent_dim = checks.whole_number(latent_dim, "latent size")
     steps = checks.bounded(steps, "number of steps", 2, MAX_STEPS)
@@ -47,7 +49,10 @@ def interpolate(image_a, image_b, latent_dim: float, steps: float):
 
 
 def interpolate_rows(image_a, image_b, model_names: list[str], steps: float):
-    """One strip per chosen AE, with the classifier's label and confidence under each frame."""
+    """One strip per chosen AE, with the classifier's label and confidence under each frame. A cleared
+    input clears the strips."""
+    if image_a is None or image_b is None:
+        return None
     digit_a, digit_b = checks.digit(image_a), checks.digit(image_b)
     steps = checks.bounded(steps, "number of steps", 2, MAX_STEPS)
     if not model_names:

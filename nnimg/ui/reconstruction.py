@@ -27,7 +27,10 @@ def latent_dims_for_depth(depth: int, latent_dim: int) -> gr.Dropdown:
 
 
 def reconstruct(image: dict | str | None, latent_dim: int, depth: int):
-    """Reconstruct a digit with the chosen AE; also show it at every shipped d of that depth."""
+    """Reconstruct a digit with the chosen AE; also show it at every shipped d of that depth. A
+    cleared input clears the outputs."""
+    if image is None:
+        return None, None, "", None
     digit = checks.digit(image)
     latent_dim, depth = checks.whole_number(latent_dim, "latent size"), checks.whole_number(depth, "depth")
     zoo = lab().zoo

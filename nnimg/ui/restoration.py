@@ -139,7 +139,9 @@ def invert(image, prior: str, steps: float, seed: float, loss: str = "mse"):
 
 
 def mask_canvas(image) -> dict:
-    """The digit enlarged 10x, as the background to paint a mask on."""
+    """The digit enlarged 10x, as the background to paint a mask on; a cleared input, an empty canvas."""
+    if image is None:
+        return None
     enlarged = np.kron(checks.digit(image), np.ones((10, 10), dtype=np.uint8))
     return {"background": np.stack([enlarged] * 3, axis=-1), "layers": [], "composite": None}
 
