@@ -1,5 +1,11 @@
 import json
+import os
+import socket
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -7,7 +13,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
 from nnimg.checkpoints import save_model  # noqa: E402
 from nnimg.data import load_test_split, to_tensor  # noqa: E402
@@ -50,3 +57,27 @@ def write_tiny_checkpoints(directory: Path) -> Path:
         config = LatentGANConfig(code_dim=10, hidden=8, conditional=conditional)
         save_model(directory / f"latent_{model}.safetensors", CodeGenerator(config).eval())
     return directory
+
+
+@contextmanager
+def serving_app(checkpoints: Path) -> Iterator[str]:
+    """The app in a subprocess serving `checkpoints`; yields its URL once it says it is running."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "NNIMG_CHECKPOINTS": str(checkpoints), "GRADIO_SERVER_PORT": str(port),
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    log_path = checkpoints / "app.log"
+    with open(log_path, "w") as log:
+        app = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while "Running on" not in log_path.read_text():
+        if app.poll() is not None or time.monotonic() > deadline:
+            app.kill()
+            pytest.fail("the app did not start:\n" + log_path.read_text()[-3000:])
+        time.sleep(0.5)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        app.terminate()
+        app.wait(timeout=30)

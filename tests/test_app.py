@@ -1,11 +1,6 @@
 """Drive the running app through gradio_client, as a lecturer's script would."""
 
-import os
 from concurrent.futures import ThreadPoolExecutor
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -13,42 +8,18 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import write_tiny_checkpoints
+from conftest import serving_app, write_tiny_checkpoints
 from nnimg.data import load_test_split
 
 gradio_client = pytest.importorskip("gradio_client")
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     """The app, serving the tiny untrained models of `write_tiny_checkpoints` and nothing else."""
-    checkpoints = write_tiny_checkpoints(tmp_path_factory.mktemp("checkpoints"))
-    port = _free_port()
-    env = {**os.environ, "NNIMG_CHECKPOINTS": str(checkpoints), "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_ANALYTICS_ENABLED": "False"}
-    log = open(checkpoints / "app.log", "w")
-    app = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            connected = gradio_client.Client(url, verbose=False)
-            break
-        except Exception:  # not listening yet
-            if app.poll() is not None or time.monotonic() > deadline:
-                app.kill()
-                pytest.fail("the app did not start:\n" + (checkpoints / "app.log").read_text()[-3000:])
-            time.sleep(0.5)
-    yield connected
-    app.terminate()
-    app.wait(timeout=30)
+    with serving_app(write_tiny_checkpoints(tmp_path_factory.mktemp("checkpoints"))) as url:
+        yield gradio_client.Client(url, verbose=False)
 
 
 @pytest.fixture(scope="module")

@@ -1,17 +1,12 @@
 """Each tab in headless Chromium, at laptop and phone width, as a student meets it: it opens, shows
 its controls, and raises no error badge or console error; a digit is picked and reconstructed."""
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import write_tiny_checkpoints
+from conftest import serving_app, write_tiny_checkpoints
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium")
@@ -26,24 +21,8 @@ EXPECTED_ERRORS = ("is missing", "Train it with", "Make it with")
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    checkpoints = write_tiny_checkpoints(tmp_path_factory.mktemp("checkpoints"))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "NNIMG_CHECKPOINTS": str(checkpoints), "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_ANALYTICS_ENABLED": "False"}
-    log = open(checkpoints / "app.log", "w")
-    app = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while "Running on" not in (checkpoints / "app.log").read_text():
-        if app.poll() is not None or time.monotonic() > deadline:
-            app.kill()
-            pytest.fail("the app did not start:\n" + (checkpoints / "app.log").read_text()[-3000:])
-        time.sleep(0.5)
-    yield url
-    app.terminate()
-    app.wait(timeout=30)
+    with serving_app(write_tiny_checkpoints(tmp_path_factory.mktemp("checkpoints"))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
