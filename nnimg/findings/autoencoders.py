@@ -25,7 +25,8 @@ def autoencoder_error(m: Measurements) -> Finding:
         1, "Reconstruction", "Reconstruction error falls as d grows and is far from good below d = 10; more conv "
         "layers help, less clearly.",
         f"Test MSE per pixel {deep[2]:.4f} at d = 2, {deep[5]:.4f} at d = 5, {deep[10]:.4f} at d = 10, "
-        f"{deep[100]:.4f} at d = 100 (3 conv layers), falling at every step: {falls}. At d = 10: "
+        f"{deep[100]:.4f} at d = 100 (3 conv layers), " + ("falling at every step" if falls else "not falling at "
+        "every step") + ". At d = 10: "
         f"{by_depth[0]:.4f} / {by_depth[1]:.4f} / {by_depth[2]:.4f} with 1 / 2 / 3 conv layers.",
         "reproduced" if falls and deeper_helps else "partly",
         "Ten digit classes need room: below d = 10 the code cannot keep each digit's style. Depth 3 was trained "

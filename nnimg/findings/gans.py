@@ -104,8 +104,9 @@ def saturating_loss(m: Measurements) -> Finding:
         "reproduced" if fails else "partly" if scores["saturating"] < scores["non-saturating"] else "not reproduced",
         "Early on D tells fakes from digits with confidence, where log(1 - D) is flat: G gets almost no gradient. "
         + ("With the course's recipe the saturating run never leaves that flat region." if fails else
-           "With the course's recipe (3 D steps, a smaller D) the saturating run still escapes it after a slow "
-           "start, as D's early confidence is weaker; with our wider D it never escapes."),
+           "With the course's recipe (3 D steps, a smaller D) the saturating run starts as slowly (the early "
+           "gradient ratio above) but escapes that region and ends near the others; with our recipe (a wider D, "
+           "InfoGAN's code) it never escapes. Why the smaller D lets it escape is not isolated here."),
         "the GAN losses tab: the Recipe choice, the |grad G| curves and the quality table")
 
 

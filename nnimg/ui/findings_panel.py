@@ -7,7 +7,7 @@ import gradio as gr
 
 from nnimg.findings import load_findings
 
-VERDICT_MARKS = {"reproduced": "✅ reproduced", "partly": "◐ partly reproduced", "not reproduced": "✗ not reproduced"}
+VERDICT_MARKS = {"reproduced": "reproduced", "partly": "partly reproduced", "not reproduced": "not reproduced"}
 
 
 def findings_panel(tab: str) -> None:
