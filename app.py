@@ -11,7 +11,7 @@ import gradio as gr
 
 from nnimg.ui import (atomic_cache, gan_losses, interpolation, latent_space, reconstruction, restoration, sampling,
                       transfer)
-from nnimg.ui.widgets import CSS, OnLoad
+from nnimg.ui.widgets import CSS, run_on_first_open
 
 QUEUE_SIZE = 64  # requests waiting at most; beyond that a user is told the app is busy and to try again
 CACHE_LIFETIME = (600, 3600)  # every 10 minutes, delete cached files older than an hour
@@ -21,17 +21,20 @@ TABS = (("Reconstruction", reconstruction), ("Latent space", latent_space), ("Tr
 
 
 def build_demo() -> gr.Blocks:
-    """The app: a header, then one tab per module; what each tab shows on opening runs at page load."""
+    """The app: a header, then one tab per module; what a tab shows on opening runs when it is first
+    selected (the first tab's, at page load), so a page load does no work for the tabs left unopened."""
     atomic_cache.install()
     with gr.Blocks(title="nnimg", delete_cache=CACHE_LIFETIME) as demo:
         gr.Markdown("# nnimg: generative models of MNIST digits\n"
                     "An interactive lab for autoencoders and GANs, on a CPU. Pick, upload or draw a digit.")
-        on_open: OnLoad = []
-        for title, tab in TABS:
-            with gr.Tab(title):
-                on_open += tab.build()
-        for handler, inputs, outputs in on_open:
-            demo.load(handler, inputs, outputs, api_visibility="private", preprocess=False)
+        for index, (title, tab) in enumerate(TABS):
+            with gr.Tab(title) as tab_block:
+                on_open = tab.build()
+            if index == 0:
+                for handler, inputs, outputs in on_open:
+                    demo.load(handler, inputs, outputs, api_visibility="private", preprocess=False)
+            else:
+                run_on_first_open(tab_block, on_open)
     return demo
 
 

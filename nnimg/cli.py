@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +74,33 @@ def setup(args: argparse.Namespace) -> torch.device:
     return pick_device(getattr(args, "device", "cpu"))
 
 
+@dataclass(frozen=True)
+class Processes:
+    """This process's place in a run: `rank` of `world_size` (1: not distributed)."""
+
+    rank: int = 0
+    world_size: int = 1
+
+    @property
+    def writes(self) -> bool:
+        """Only the first process writes checkpoints, records and resume state, and prints."""
+        return self.rank == 0
+
+
+def setup_processes(args: argparse.Namespace) -> tuple[torch.device, Processes]:
+    """`setup`, and under torchrun (WORLD_SIZE > 1) join the process group: NCCL with one GPU per
+    process (LOCAL_RANK) when --device picks CUDA, else gloo on the CPU."""
+    device = setup(args)
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    if world_size == 1:
+        return device, Processes()
+    if device.type == "cuda":
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        torch.cuda.set_device(device)
+    torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return device, Processes(torch.distributed.get_rank(), world_size)
+
+
 def load_split(split: str, *, dry_run: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """MNIST's "train" or "test" split as uint8 images (N, 28, 28) and labels; a dry run's first 512."""
     images, labels = load_train_split() if split == "train" else load_test_split()
@@ -104,9 +133,10 @@ class ResumableRun:
     "records", "wall_seconds" and "settings" (what must not change for the run to continue).
     """
 
-    def __init__(self, out: Path, name: str, *, force: bool = False):
+    def __init__(self, out: Path, name: str, *, force: bool = False, writes: bool = True):
         self.name = name
         self.force = force
+        self.writes = writes  # False in all but the first of several processes: they read, never write
         self.metrics_path = out / f"{name}.json"
         self.state_path = out / ".resume" / f"{name}.safetensors"
         self.started = time.perf_counter()
@@ -125,14 +155,18 @@ class ResumableRun:
                 raise SystemExit(f"{self.name}: {self.state_path} was trained with other {', '.join(changed)}; "
                                  "use --force to start again")
             if progress["done"] >= length and self.metrics_path.exists():
-                print(f"{self.name}: already trained ({progress['done']} done), skipping (use --force to retrain)")
+                self._say(f"already trained ({progress['done']} done), skipping (use --force to retrain)")
                 return None
-            print(f"{self.name}: resuming from {self.state_path} ({progress['done']} of {length} done)")
+            self._say(f"resuming from {self.state_path} ({progress['done']} of {length} done)")
         elif not self.force and self.metrics_path.exists():
-            print(f"{self.name}: already trained, skipping (use --force to retrain)")
+            self._say("already trained, skipping (use --force to retrain)")
             return None
         self.started = time.perf_counter() - progress["wall_seconds"]
         return progress
+
+    def _say(self, message: str) -> None:
+        if self.writes:
+            print(f"{self.name}: {message}", flush=True)
 
     @property
     def seconds(self) -> float:
@@ -143,10 +177,14 @@ class ResumableRun:
              progress: dict) -> None:
         """Write the training state (atomically), with the time spent so far."""
         progress["wall_seconds"] = self.seconds
+        if not self.writes:
+            return
         save_training_state(self.state_path, modules=modules, optimizers=optimizers, progress=progress)
 
     def finish(self, metrics: dict, *, indent: int | None = None) -> None:
         """Write the metrics JSON (atomically): the mark of a finished run. The state stays for a longer run."""
+        if not self.writes:
+            return
         partial = self.metrics_path.with_suffix(".partial")
         partial.write_text(json.dumps(metrics, indent=indent) + "\n")
         partial.replace(self.metrics_path)

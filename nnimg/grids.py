@@ -9,23 +9,25 @@ from PIL import Image
 
 from nnimg.plots import as_uint8, image_grid
 
-GRID_SIDE = 8 * 28  # an 8x8 grid of 28x28 samples
 
 
 def write_snapshots(path: Path, snapshots: list[np.ndarray]) -> None:
-    """Stack the 8x8 grids of (64, 28, 28) snapshots vertically into one grey PNG."""
+    """Stack the 8x8 grids of 64-sample snapshots ((64, H, W) grey or (64, H, W, 3) colour) vertically
+    into one PNG."""
     grids = [image_grid(as_uint8(samples), columns=8) for samples in snapshots]
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(np.concatenate(grids)).save(path, optimize=True)
 
 
 def read_snapshots(path: Path) -> list[np.ndarray]:
-    """The 8x8 grids (224x224 uint8) stored by `write_snapshots`, oldest first."""
+    """The square 8x8 grids (uint8, grey or RGB) stored by `write_snapshots`, oldest first."""
     with Image.open(path) as image:
-        strip = np.array(image.convert("L"))
-    return [strip[top:top + GRID_SIDE] for top in range(0, len(strip), GRID_SIDE)]
+        strip = np.array(image.convert("L" if image.mode in ("L", "I", "I;16", "1", "P") else "RGB"))
+    side = strip.shape[1]  # the grids are square: 8 samples of the model's size a side
+    return [strip[top:top + side] for top in range(0, len(strip), side)]
 
 
 def grid_tiles(grid: np.ndarray) -> np.ndarray:
-    """An 8x8 grid image back to its (64, 28, 28) samples."""
-    return grid.reshape(8, 28, 8, 28).transpose(0, 2, 1, 3).reshape(64, 28, 28)
+    """An 8x8 grid image back to its 64 samples, (64, H, W) or (64, H, W, 3)."""
+    tile, channels = grid.shape[0] // 8, grid.shape[2:]
+    return grid.reshape(8, tile, 8, tile, *channels).swapaxes(1, 2).reshape(64, tile, tile, *channels)

@@ -54,19 +54,6 @@ def moments_table(codes: torch.Tensor) -> dict[str, float]:
     return {name: float(value.mean()) for name, value in batch_moments(codes.double()).items()}
 
 
-class CodeCache:
-    """Codes of one fixed image set under each named model, computed on first use."""
-
-    def __init__(self, images: torch.Tensor):
-        self.images = images
-        self._codes: dict[str, torch.Tensor] = {}
-
-    def codes(self, name: str, model: Autoencoder) -> torch.Tensor:
-        if name not in self._codes:
-            self._codes[name] = encode(model, self.images)
-        return self._codes[name]
-
-
 @torch.inference_mode()
 def decode_and_classify(model: Autoencoder, classifier: torch.nn.Module,
                         codes: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -76,11 +63,12 @@ def decode_and_classify(model: Autoencoder, classifier: torch.nn.Module,
     return images[:, 0].numpy(), labels, confidence
 
 
-def correlation_by_dim(codes_by_dim: dict[int, torch.Tensor]) -> dict[str, dict[int, float]]:
-    """The three correlation summaries (see metrics.correlation_summaries) against latent size."""
+def correlation_by_dim(matrices_by_dim: dict[int, np.ndarray]) -> dict[str, dict[int, float]]:
+    """The three correlation summaries (see metrics.correlation_summaries) of each latent size's
+    correlation matrix, against latent size."""
     curves: dict[str, dict[int, float]] = {}
-    for latent_dim, codes in sorted(codes_by_dim.items()):
-        for name, value in correlation_summaries(codes.numpy()).items():
+    for latent_dim, matrix in sorted(matrices_by_dim.items()):
+        for name, value in correlation_summaries(matrix).items():
             curves.setdefault(name, {})[latent_dim] = value
     return curves
 

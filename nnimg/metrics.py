@@ -64,13 +64,18 @@ def digit_shares(labels: np.ndarray) -> np.ndarray:
     return np.bincount(labels, minlength=10) / max(len(labels), 1)
 
 
-def correlation_summaries(codes: np.ndarray) -> dict[str, float]:
-    """Pearson correlation of code coordinates, summarised the ways the write-ups disagree on.
+def correlation_matrix(codes: np.ndarray) -> np.ndarray:
+    """Pearson r between the coordinates of (N, d) codes: a (d, d) matrix."""
+    return np.corrcoef(codes, rowvar=False)
+
+
+def correlation_summaries(matrix: np.ndarray) -> dict[str, float]:
+    """A correlation matrix of code coordinates, summarised the ways the write-ups disagree on.
 
     The mean of |r| over the whole matrix includes the d ones on the diagonal, which alone give
     1/d, so it falls as d grows even when the coordinates grow more redundant.
     """
-    r = np.abs(np.corrcoef(codes, rowvar=False))
+    r = np.abs(matrix)
     d = r.shape[0]
     off_diagonal = r[~np.eye(d, dtype=bool)]
     return {"mean_abs_r_with_diagonal": float(r.mean()),

@@ -16,11 +16,12 @@ def as_uint8(images: np.ndarray) -> np.ndarray:
 
 
 def image_grid(images: np.ndarray, *, columns: int) -> np.ndarray:
-    """(N, H, W) images -> one (rows*H, columns*W) uint8 image, row by row, no borders."""
+    """(N, H, W) grey or (N, H, W, 3) colour images -> one (rows*H, columns*W[, 3]) uint8 image, row by
+    row, no borders."""
     images = as_uint8(images)
-    count, height, width = images.shape
+    count, height, width = images.shape[:3]
     rows = -(-count // columns)
-    grid = np.zeros((rows * height, columns * width), dtype=np.uint8)
+    grid = np.zeros((rows * height, columns * width, *images.shape[3:]), dtype=np.uint8)
     for index, image in enumerate(images):
         row, column = divmod(index, columns)
         grid[row * height:(row + 1) * height, column * width:(column + 1) * width] = image

@@ -4,6 +4,7 @@ its checkpoint."""
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,13 @@ DCGAN_RECIPES = {"shipped": "InfoGAN's 10-way code, D twice as wide as the cours
                  "course-short": "the course's DCGAN, first 300 G steps (the control for the larger D)"}
 DCGAN_RECIPE_LOSSES = {"shipped": DCGAN_LOSSES, "course": DCGAN_LOSSES, "course-large-d": ("non-saturating",),
                        "course-short": ("non-saturating",)}
+
+# A DCGAN trained on a folder of pictures ships as the example of that path (README, "Your own pictures") and
+# for finding 14 of docs/course.md: the course's recipe on the 90 training faces of the LFW subset
+# (train/make_face_folder.py writes them), 25x25 grey pictures enlarged to 32x32, 10 x 50 generator steps.
+FACE_FOLDER, FACE_RECIPE = "faces", "lfw-faces-course"
+FACE_DCGAN_COMMAND = ("python train/train_dcgan.py --loss {loss} --recipe course --data faces/train --image-size 32 "
+                      "--name lfw-faces --epochs 10 --steps 50")
 
 # The latent GANs' training recipes (train/train_latent_gan.py --model NAME).
 LATENT_GAN_PRESETS = {
@@ -149,6 +157,12 @@ class ShippedLatentGAN(Shipped):
         return LATENT_GAN_PRESETS[self.model]
 
 
+# The Latent space tab opens on the d = 2 AE. Its test codes ship precomputed (train/precompute_latents.py), with
+# those of the uniform-latent AEs and their plain twins, so that the tab's first answers encode nothing.
+LATENT_VIEW_DEFAULT = autoencoder_name(2, AE_DEFAULT_DEPTH)
+PRECOMPUTED_CODES = (LATENT_VIEW_DEFAULT, *(autoencoder_name(latent_dim, AE_STUDY_DEPTH, uniform=uniform)
+                                            for latent_dim in AE_UNIFORM_LATENT_DIMS for uniform in (False, True)))
+
 # Roles: which shipped model serves which purpose in the app and the bench.
 RESTORATION_DCGAN = "restoration prior: DCGAN"
 RESTORATION_LATENT_GAN = "restoration prior: latent GAN"
@@ -163,7 +177,9 @@ UNCONDITIONAL_SAMPLER, CONDITIONAL_SAMPLER = "sampler: any digit", "sampler: cho
 REFERENCE_CLASSIFIER = "reference classifier"
 GAUSSIAN_PRIOR = "classical restoration prior"
 DIGIT_CHECK = "is it a digit"
-NOT_NETWORKS = (GAUSSIAN_PRIOR, DIGIT_CHECK)  # roles of files that are not models (loaded by the zoo on use)
+PRECOMPUTED_LATENTS = "precomputed test codes and correlations"
+# roles of files that are not models (loaded by the zoo, or the lab, on use)
+NOT_NETWORKS = (GAUSSIAN_PRIOR, DIGIT_CHECK, PRECOMPUTED_LATENTS)
 
 
 def _autoencoder_roles(latent_dim: int, depth: int, uniform: bool) -> tuple[str, ...]:
@@ -195,7 +211,11 @@ def _build() -> tuple[Shipped, ...]:
                            roles=(GAUSSIAN_PRIOR,)))
     entries.append(Shipped("digit_check", "the check 'is it a digit'", "python train/fit_digit_check.py",
                            roles=(DIGIT_CHECK,)))
+    entries.append(Shipped("precomputed_latents", "the Latent space tab's test codes and correlations",
+                           "python train/precompute_latents.py", roles=(PRECOMPUTED_LATENTS,)))
     entries += [_dcgan(loss, recipe) for recipe, losses in DCGAN_RECIPE_LOSSES.items() for loss in losses]
+    entries += [ShippedDCGAN(dcgan_name(loss, FACE_RECIPE), f"{loss} (LFW faces)", FACE_DCGAN_COMMAND.format(loss=loss),
+                             loss=loss, recipe=FACE_RECIPE) for loss in DCGAN_LOSSES]
     latent_roles = {"wgan": (UNCONDITIONAL_SAMPLER, RESTORATION_LATENT_GAN), "cwgan-gp": (CONDITIONAL_SAMPLER,)}
     entries += [ShippedLatentGAN(f"latent_{model}", LATENT_GAN_DISPLAY[model],
                                  f"python train/train_latent_gan.py --model {model}", model=model,
@@ -225,6 +245,13 @@ def shipped_autoencoders(*, uniform: bool = False) -> list[ShippedAutoencoder]:
     return [e for e in REGISTRY if isinstance(e, ShippedAutoencoder) and e.uniform == uniform and e.fully_connected]
 
 
+def studied_autoencoders() -> list[ShippedAutoencoder]:
+    """The autoencoders the latent-space views offer: the latent sweep, the studies' depth and the
+    uniform-latent ones."""
+    return [s for s in shipped_autoencoders() + shipped_autoencoders(uniform=True)
+            if s.depth in (AE_DEFAULT_DEPTH, AE_STUDY_DEPTH)]
+
+
 def shipped_dcgans(recipe: str = "shipped") -> list[ShippedDCGAN]:
     """The DCGANs of one recipe, one per generator loss."""
     return [e for e in REGISTRY if isinstance(e, ShippedDCGAN) and e.recipe == recipe]
@@ -238,6 +265,49 @@ def shipped_latent_gans() -> list[ShippedLatentGAN]:
 def dcgan(loss: str, recipe: str = "shipped") -> ShippedDCGAN:
     """The DCGAN trained with generator loss `loss` and `recipe`."""
     return BY_NAME[dcgan_name(loss, recipe)]
+
+
+def folder_dcgans() -> list[ShippedDCGAN]:
+    """DCGANs trained on a folder of pictures (train/train_dcgan.py --data DIR) that sit in `checkpoint_dir()`,
+    the shipped faces among them: their metrics JSON names the folder, their recipe is the run's name."""
+    found = []
+    for metrics in sorted(checkpoint_dir().glob("dcgan_*.json")):
+        try:
+            record = json.loads(metrics.read_text())
+            data, loss = record["data"], record["loss"]
+            size, channels = int(data["image_size"]), int(data["channels"])
+        except (OSError, ValueError, TypeError, KeyError):
+            continue
+        label = metrics.stem.removeprefix("dcgan_").removesuffix(f"_{loss}")
+        if loss not in DCGAN_LOSSES or not metrics.with_suffix(".safetensors").exists():
+            continue
+        if metrics.stem in BY_NAME:  # a folder's DCGAN that ships (the faces)
+            found.append(BY_NAME[metrics.stem])
+            continue
+        command = (f"python train/train_dcgan.py --loss {loss} --data {data.get('folder', 'DIR')} "
+                   f"--image-size {size} --channels {channels}")
+        found.append(ShippedDCGAN(metrics.stem, f"{loss} ({label}: {size}x{size}, {data.get('pictures', '?')} "
+                                  f"{'colour' if channels == 3 else 'grey'} pictures)", command, loss=loss,
+                                  recipe=label))
+    return found
+
+
+def dcgan_recipes() -> dict[str, tuple[str, ...]]:
+    """Every DCGAN recipe there is, shipped and trained on a folder, with its losses."""
+    recipes = dict(DCGAN_RECIPE_LOSSES)
+    for entry in folder_dcgans():
+        recipes[entry.recipe] = (*recipes.get(entry.recipe, ()), entry.loss)
+    return recipes
+
+
+def find_dcgan(loss: str, recipe: str = "shipped") -> ShippedDCGAN:
+    """The DCGAN of `loss` and `recipe`, shipped or trained on a folder; KeyError if there is none."""
+    if recipe in DCGAN_RECIPE_LOSSES:
+        return dcgan(loss, recipe)
+    for entry in folder_dcgans():
+        if (entry.loss, entry.recipe) == (loss, recipe):
+            return entry
+    raise KeyError(f"no DCGAN of loss {loss!r} and recipe {recipe!r}")
 
 
 def latent_gan(model: str) -> ShippedLatentGAN:

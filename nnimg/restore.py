@@ -16,33 +16,35 @@ DEGRADATIONS = ("noise-0.3", "noise-0.5", "window-8", "window-10", "quarter")
 
 @dataclass
 class Degraded:
-    observed: torch.Tensor  # (N, 1, 28, 28) what the method sees
-    known: torch.Tensor  # (N, 1, 28, 28) 1 where a pixel is observed (all ones for noise)
+    observed: torch.Tensor  # (N, C, H, W), (N, 1, 28, 28) for digits: what the method sees
+    known: torch.Tensor  # (N, C, H, W) 1 where a pixel is observed (all ones for noise)
     noise_sigma: float = 0.0  # the Gaussian noise's standard deviation, 0 for masks
 
 
-def window_mask(size: int, *, top: int | None = None, left: int | None = None) -> torch.Tensor:
-    """(1, 1, 28, 28) known-pixel mask with a size x size square erased (centred by default)."""
-    top = (28 - size) // 2 if top is None else top
-    left = (28 - size) // 2 if left is None else left
-    if not (1 <= size <= 28 and 0 <= top <= 28 - size and 0 <= left <= 28 - size):
-        raise ValueError(f"a {size}x{size} window at ({top}, {left}) does not fit in 28x28")
-    known = torch.ones(1, 1, 28, 28)
+def window_mask(size: int, *, top: int | None = None, left: int | None = None, side: int = 28) -> torch.Tensor:
+    """(1, 1, side, side) known-pixel mask with a size x size square erased (centred by default)."""
+    top = (side - size) // 2 if top is None else top
+    left = (side - size) // 2 if left is None else left
+    if not (1 <= size <= side and 0 <= top <= side - size and 0 <= left <= side - size):
+        raise ValueError(f"a {size}x{size} window at ({top}, {left}) does not fit in {side}x{side}")
+    known = torch.ones(1, 1, side, side)
     known[..., top:top + size, left:left + size] = 0
     return known
 
 
 def degrade(images: torch.Tensor, degradation: str, *, seed: int) -> Degraded:
-    """Apply one of DEGRADATIONS to (N, 1, 28, 28) images in [0, 1]; noise depends only on the seed."""
+    """Apply one of DEGRADATIONS to (N, C, H, W) square images in [0, 1] (28x28 digits; for other sizes
+    the window is as many pixels, the quarter a quarter); noise depends only on the seed."""
     if degradation.startswith("noise-"):
         sigma = float(degradation.split("-", 1)[1])
         noise = torch.randn(images.shape, generator=torch.Generator().manual_seed(seed))
         return Degraded(images + sigma * noise, torch.ones_like(images), sigma)
     if degradation.startswith("window-"):
-        known = window_mask(int(degradation.split("-", 1)[1]))
+        known = window_mask(int(degradation.split("-", 1)[1]), side=images.shape[-1])
     elif degradation == "quarter":
-        known = torch.ones(1, 1, 28, 28)
-        known[..., 14:, 14:] = 0
+        side = images.shape[-1]
+        known = torch.ones(1, 1, side, side)
+        known[..., side // 2:, side // 2:] = 0
     else:
         raise ValueError(f"unknown degradation {degradation!r}; choose one of {', '.join(DEGRADATIONS)}")
     return apply_mask(images, known)
@@ -54,15 +56,15 @@ def apply_mask(images: torch.Tensor, known: torch.Tensor) -> Degraded:
     return Degraded(images * known, known)
 
 
-def known_from_painting(alpha: np.ndarray) -> torch.Tensor:
-    """(1, 1, 28, 28) known-pixel mask from strokes painted on the digit enlarged to (H, W): a
-    28x28 cell is erased where any of its pixels is painted (alpha > 0)."""
+def known_from_painting(alpha: np.ndarray, side: int = 28) -> torch.Tensor:
+    """(1, 1, side, side) known-pixel mask from strokes painted on the picture enlarged to (H, W): a
+    pixel is erased where any of its enlarged cell is painted (alpha > 0)."""
     height, width = alpha.shape
-    if height < 28 or width < 28:
-        raise ValueError(f"the painted layer is {width}x{height}; it must be at least 28x28")
-    cells = alpha[: height // 28 * 28, : width // 28 * 28].reshape(28, height // 28, 28, width // 28)
+    if height < side or width < side:
+        raise ValueError(f"the painted layer is {width}x{height}; it must be at least {side}x{side}")
+    cells = alpha[: height // side * side, : width // side * side].reshape(side, height // side, side, width // side)
     painted = torch.from_numpy(cells.max(axis=(1, 3)) > 0)
-    return (~painted).float().view(1, 1, 28, 28)
+    return (~painted).float().view(1, 1, side, side)
 
 
 def keep_known(estimate: torch.Tensor, degraded: Degraded) -> torch.Tensor:

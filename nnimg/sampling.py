@@ -53,16 +53,16 @@ def label_path(digit_a: int, digit_b: int, steps: int) -> torch.Tensor:
 
 
 def fresh_samples(generator: nn.Module, count: int, seed: int) -> torch.Tensor:
-    """`count` samples of a DCGAN from the latent prior drawn with `seed`, as (N, 28, 28) floats."""
+    """`count` samples of a DCGAN from the latent prior drawn with `seed`, as `sample_images` gives them."""
     latent = sample_latent(generator.config, count, generator=torch.Generator().manual_seed(seed))
     return sample_images(generator, latent)
 
 
 @torch.inference_mode()
 def sample_images(generator: nn.Module, noise: torch.Tensor) -> torch.Tensor:
-    """G(noise) in eval mode as (N, 28, 28) floats in [0, 1]."""
+    """G(noise) in eval mode as floats in [0, 1]: (N, H, W) grey or (N, H, W, 3) colour images."""
     was_training = generator.training
     generator.eval()
-    images = generator(noise.to(next(generator.parameters()).device))[:, 0].cpu()
+    images = generator(noise.to(next(generator.parameters()).device)).float().cpu()
     generator.train(was_training)
-    return images
+    return images[:, 0] if images.shape[1] == 1 else images.permute(0, 2, 3, 1)

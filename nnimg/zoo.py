@@ -19,10 +19,11 @@ from nnimg.models.autoencoder import Autoencoder
 from nnimg.models.classifier import Classifier
 from nnimg.models.dcgan import Generator, sample_latent
 from nnimg.models.latent_gan import CodeGenerator
-from nnimg.registry import (CONDITIONAL_SAMPLER, DCGAN_RECIPE_LOSSES, DIGIT_CHECK, GAUSSIAN_PRIOR, LATENT_GAN_MODELS,
+from nnimg.registry import (CONDITIONAL_SAMPLER, DIGIT_CHECK, GAUSSIAN_PRIOR, LATENT_GAN_MODELS,
                             NOT_NETWORKS, REFERENCE_CLASSIFIER, REGISTRY, RESTORATION_AE, RESTORATION_DCGAN,
                             RESTORATION_LATENT_GAN, UNCONDITIONAL_SAMPLER, Shipped, ShippedAutoencoder,
-                            autoencoder_name, checkpoint_dir, dcgan, latent_gan, with_role)
+                            autoencoder_name, checkpoint_dir, dcgan_recipes, find_dcgan, latent_gan,
+                            with_role)
 from nnimg.restore import Degraded, GaussianPrior, gaussian_starts, restore_with_autoencoder, restore_with_generator
 
 RESTORATION_METHODS = ("gan", "latent-gan", "ae", "uniform-ae", "classical")
@@ -30,6 +31,14 @@ RESTORATION_METHODS = ("gan", "latent-gan", "ae", "uniform-ae", "classical")
 # exp(-loss / 0.001), a posterior mean over the fits found (BENCHMARKS.md, restoration). The latent
 # WGAN's generator is small enough to afford 16 starts; the DCGAN's, ten times dearer, gets 4.
 GAN_RESTARTS, GAN_TEMPERATURE, GAN_LR = {"gan": 4, "latent-gan": 16}, 1e-3, 0.1
+
+
+def restore_with_dcgan(generator: Generator, degraded: Degraded, **options) -> Iterator[dict]:
+    """`restore_with_generator` with a DCGAN's G from starts drawn from its latent prior, the app's
+    restarts, temperature and learning rate unless `options` say otherwise."""
+    options = {"restarts": GAN_RESTARTS["gan"], "temperature": GAN_TEMPERATURE, "lr": GAN_LR} | options
+    yield from restore_with_generator(
+        generator, lambda count, rng: sample_latent(generator.config, count, generator=rng), degraded, **options)
 
 
 class ModelZoo:
@@ -51,7 +60,13 @@ class ModelZoo:
             name: model for name, model in self.models.items() if name in self.shipped}
 
     def model(self, entry: Shipped) -> torch.nn.Module:
-        """The loaded model of a registry entry, or CheckpointError saying how to train it."""
+        """The loaded model of a registry entry (a folder's DCGAN: loaded on first use), or CheckpointError
+        saying how to train it."""
+        if entry.name not in self.models and entry.name not in self.errors:
+            try:
+                self.models[entry.name] = load_model(entry.path).requires_grad_(False)
+            except CheckpointError as error:
+                self.errors[entry.name] = f"{error}. Train it with: {entry.train_command}"
         if entry.name in self.errors:
             raise CheckpointError(self.errors[entry.name])
         return self.models[entry.name]
@@ -104,13 +119,14 @@ class ModelZoo:
                                   f"Make it with: {entry.train_command}") from error
 
     def dcgan(self, loss: str, recipe: str = "shipped") -> Generator:
-        """The DCGAN generator trained with `loss` and `recipe`, or CheckpointError."""
-        if recipe not in DCGAN_RECIPE_LOSSES:
-            raise CheckpointError(f"Unknown recipe {recipe!r}; choose one of {', '.join(DCGAN_RECIPE_LOSSES)}.")
-        losses = DCGAN_RECIPE_LOSSES[recipe]
-        if loss not in losses:
-            raise CheckpointError(f"The {recipe} recipe ships the losses {', '.join(losses)}, not {loss!r}.")
-        return self.model(dcgan(loss, recipe))
+        """The DCGAN generator trained with `loss` and `recipe` (shipped or trained on a folder), or
+        CheckpointError."""
+        recipes = dcgan_recipes()
+        if recipe not in recipes:
+            raise CheckpointError(f"Unknown recipe {recipe!r}; choose one of {', '.join(recipes)}.")
+        if loss not in recipes[recipe]:
+            raise CheckpointError(f"The {recipe} recipe has the losses {', '.join(recipes[recipe])}, not {loss!r}.")
+        return self.model(find_dcgan(loss, recipe))
 
     def latent_gan(self, model: str) -> tuple[CodeGenerator, Autoencoder]:
         """A shipped GAN on the AE's latent space and the AE whose decoder draws its codes."""
@@ -135,10 +151,7 @@ class ModelZoo:
         if perceptual:
             gan_options |= {"features": self.classifier.convs[0], "feature_weight": perceptual}
         if method == "gan":
-            generator = self.model(with_role(RESTORATION_DCGAN))
-            yield from restore_with_generator(
-                generator, lambda count, rng: sample_latent(generator.config, count, generator=rng), degraded,
-                restarts=GAN_RESTARTS[method], **gan_options)
+            yield from restore_with_dcgan(self.model(with_role(RESTORATION_DCGAN)), degraded, **gan_options)
         elif method == "latent-gan":
             generator, autoencoder = self._latent_gan_and_decoder(with_role(RESTORATION_LATENT_GAN))
             yield from restore_with_generator(

@@ -36,7 +36,8 @@ def write_tiny_checkpoints(directory: Path) -> Path:
     """Tiny untrained models where the app looks for checkpoints: the d = 10 AEs at depths 2 and 3,
     the classifier and a digit check fitted on it, an InfoGAN DCGAN (non-saturating) with two grids
     and one record, a Gaussian prior (mean 0.1, covariance 0.05 I), the WGAN and the conditional
-    WGAN-GP; a corrupt d = 32 file and nothing else."""
+    WGAN-GP; a DCGAN of 32x32 colour pictures as if trained on a folder named pets; a corrupt d = 32 file
+    and nothing else."""
     torch.manual_seed(0)
     for depth in (2, 3):
         save_model(directory / f"ae_d10_l{depth}.safetensors",
@@ -51,6 +52,12 @@ def write_tiny_checkpoints(directory: Path) -> Path:
     write_snapshots(directory / "dcgan_non-saturating_samples.png", [np.zeros((64, 28, 28)), np.ones((64, 28, 28))])
     record = {"step": 1, "d_loss": 1.0, "g_loss": 1.0, "d_real": 0.5, "d_fake": 0.5, "g_grad_norm": 1.0}
     (directory / "dcgan_non-saturating.json").write_text(json.dumps({"records": [record], "steps_per_epoch": 1}))
+    pets = DCGANConfig(width=8, image_size=32, channels=3)  # a DCGAN trained on a folder of colour pictures
+    save_model(directory / "dcgan_pets_least-squares.safetensors", Generator(pets))
+    write_snapshots(directory / "dcgan_pets_least-squares_samples.png", [np.zeros((64, 32, 32, 3))] * 2)
+    (directory / "dcgan_pets_least-squares.json").write_text(json.dumps(
+        {"loss": "least-squares", "records": [record], "steps_per_epoch": 1,
+         "data": {"folder": "pets", "pictures": 10, "skipped": 0, "image_size": 32, "channels": 3}}))
     save_file({"mean": torch.full((784,), 0.1), "covariance": torch.eye(784) * 0.05},
               str(directory / "gaussian_prior.safetensors"))
     for model, conditional in (("wgan", False), ("cwgan-gp", True)):

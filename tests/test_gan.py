@@ -20,7 +20,7 @@ def test_shapes_follow_the_spec():
     assert images.shape == (3, 1, 28, 28) and 0 <= images.min() and images.max() <= 1
     assert discriminator(images).shape == (3,)
     assert discriminator.logit.in_features == 1152  # flatten (128 x 3 x 3) -> 1 logit
-    assert discriminator.code_head is None and discriminator.logits_and_codes(images)[1] is None
+    assert discriminator.code_head is None and discriminator(images, with_codes=True)[1] is None
 
 
 def test_generator_losses_at_known_points():
@@ -42,7 +42,7 @@ def test_infogan_latent_carries_a_one_hot_code_that_d_predicts():
     plain = DCGANConfig(width=8)  # no code: the same Gaussian noise as before InfoGAN existed
     assert torch.equal(sample_latent(plain, 5, generator=torch.Generator().manual_seed(3)),
                        torch.randn(5, 100, generator=torch.Generator().manual_seed(3)))
-    logits, code_logits = Discriminator(config).logits_and_codes(Generator(config)(latent))
+    logits, code_logits = Discriminator(config)(Generator(config)(latent), with_codes=True)
     assert logits.shape == (20,) and code_logits.shape == (20, 10)
     sure = torch.full((2, 10), -20.0)
     sure[[0, 1], [3, 7]] = 20.0

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from nnimg.metrics import correlation_summaries, digit_shares, frechet_distance, inception_score, unsure_share
+from nnimg.metrics import (correlation_matrix, correlation_summaries, digit_shares, frechet_distance, inception_score,
+                           unsure_share)
 
 
 def test_inception_score_bounds():
@@ -34,11 +35,11 @@ def test_frechet_distance_of_shifted_gaussians():
 def test_correlation_summaries_with_and_without_the_diagonal():
     rng = np.random.default_rng(0)
     independent = rng.normal(size=(8000, 10))
-    summary = correlation_summaries(independent)
+    summary = correlation_summaries(correlation_matrix(independent))
     assert summary["mean_abs_r_with_diagonal"] == pytest.approx(0.1, abs=0.02)  # the diagonal's 1/d
     assert summary["mean_abs_r_off_diagonal"] < 0.03
     copies = np.repeat(rng.normal(size=(1000, 1)), 3, axis=1)
-    assert correlation_summaries(copies)["max_abs_r_off_diagonal"] == pytest.approx(1.0)
+    assert correlation_summaries(correlation_matrix(copies))["max_abs_r_off_diagonal"] == pytest.approx(1.0)
 
 
 def test_digit_shares_sum_to_one():

@@ -12,7 +12,8 @@ from PIL import Image
 
 from conftest import write_tiny_checkpoints
 from nnimg.data import load_test_split, to_tensor
-from nnimg.ui import gan_losses, interpolation, latent_space, reconstruction, restoration, sampling, widgets
+from nnimg.ui import (gan_losses, interpolation, latent_space, own_pictures, reconstruction, restoration, sampling,
+                      widgets)
 from nnimg.ui.lab import lab
 
 REPO = Path(__file__).resolve().parent.parent
@@ -147,3 +148,27 @@ def test_clearing_an_input_clears_the_outputs_without_an_error():
     assert reconstruction.reconstruct(None, 10, 2) == (None, None, "", None)
     assert interpolation.interpolate_rows(None, None, ["ae_d10_l2"], 5) is None
     assert restoration.mask_canvas(None) is None
+
+
+def test_a_dcgan_trained_on_a_folder_is_a_recipe_of_the_gan_losses_tab(tiny_lab):
+    assert gan_losses.gan_grid("least-squares", -1, -1, "pets").shape == (8 * 32, 8 * 32, 3)
+    assert gan_losses.gan_grid("least-squares", -1, 5, "pets").shape == (8 * 32, 8 * 32, 3)  # fresh noise
+    assert gan_losses.gan_training_curves("least-squares", "pets") is not None
+    assert gan_losses.gan_quality(100, "pets") == []  # the digit classifier says nothing about pets
+    with pytest.raises(gr.Error, match="has the losses least-squares"):
+        gan_losses.gan_grid("saturating", -1, -1, "pets")
+
+
+def test_own_pictures_are_restored_in_colour_with_psnr_and_ssim(tiny_lab, tmp_path):
+    picture = tmp_path / "wide.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (40, 90, 3), dtype=np.uint8)).save(picture)
+    for degradation in own_pictures.PICTURE_DEGRADATIONS[:-1]:
+        *progress, (degraded, restored, summary) = own_pictures.restore_picture(
+            "dcgan_pets_least-squares", {"path": str(picture)}, degradation, 10, 0)
+        assert degraded.shape == restored.shape == (32, 32, 3) and "PSNR" in summary and "SSIM" in summary
+    assert own_pictures.model_picture("dcgan_pets_least-squares", 3).shape == (32, 32, 3)
+    assert own_pictures.picture_canvas("dcgan_pets_least-squares", {"path": str(picture)}).shape == (256, 256, 3)
+    with pytest.raises(gr.Error, match="Paint over the part of the picture"):
+        list(own_pictures.restore_picture("dcgan_pets_least-squares", {"path": str(picture)}, "painted mask", 10, 0))
+    with pytest.raises(gr.Error, match="Unknown model"):
+        list(own_pictures.restore_picture("dcgan_cats", {"path": str(picture)}, "noise-0.3", 10, 0))

@@ -14,7 +14,21 @@ command continues an interrupted run, and with a larger --epochs extends a finis
 a longer run from scratch: batches depend only on seed and step). A finished run is skipped unless
 --force. --dry-run: 2 epochs of 3 steps on 512 training digits.
 
+--data DIR trains on a folder of your own pictures instead of MNIST (PNG/JPEG, nested folders, any
+size, grey or colour): each is centre-cropped and resized to --image-size (28, 32 or 64; default 64)
+with --channels 1 or 3 (default: 3 if the pictures are in colour). The networks grow with the size
+and the saved config records it. Files are named after --name (default: the folder's name):
+dcgan_<name>_<loss>, or dcgan_<name>-<recipe>_<loss> with another recipe. The app shows every such
+checkpoint in its checkpoint directory (GAN losses and Restoration tabs).
+
+Several processes: `torchrun --nproc_per_node N train/train_dcgan.py ...` trains with
+DistributedDataParallel (NCCL with one GPU each, gloo on the CPU). Every step each process takes its
+share of one global batch of N x --batch-size; the first process alone writes. --amp (default on a
+GPU) runs the forward passes in bfloat16.
+
     python train/train_dcgan.py --loss all
+    python train/train_dcgan.py --loss all --recipe course --data ~/faces --image-size 64
+    torchrun --standalone --nproc_per_node 4 train/train_dcgan.py --loss all --data ~/faces
     python train/train_dcgan.py --loss non-saturating --recipe course
     python train/train_dcgan.py --loss non-saturating --dry-run --out /tmp/dcgan              # 2 epochs
     python train/train_dcgan.py --loss non-saturating --dry-run --epochs 3 --out /tmp/dcgan   # continues to 3
@@ -23,20 +37,22 @@ a longer run from scratch: batches depend only on seed and step). A finished run
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
 import torch
+from torch.nn.parallel import DistributedDataParallel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nnimg import cli  # noqa: E402
 from nnimg.checkpoints import save_model  # noqa: E402
-from nnimg.data import to_tensor  # noqa: E402
+from nnimg.data import IMAGE_SUFFIXES, ImageFolderError, channels_first, load_image_folder  # noqa: E402
 from nnimg.gan_training import build_dcgan, generator_average, train_dcgan  # noqa: E402
 from nnimg.sampling import sample_images  # noqa: E402
 from nnimg.losses import GENERATOR_LOSSES  # noqa: E402
-from nnimg.models.dcgan import DCGANConfig, sample_latent  # noqa: E402
+from nnimg.models.dcgan import IMAGE_SIZES, DCGANConfig, sample_latent  # noqa: E402
 from nnimg.registry import DCGAN_RECIPE_FLAGS, DCGAN_RECIPES, dcgan_name  # noqa: E402
 
 FIXED_NOISE_SEED = 1234
@@ -50,19 +66,29 @@ def fixed_noise(config: DCGANConfig) -> torch.Tensor:
     return sample_latent(config, 64, generator=torch.Generator().manual_seed(FIXED_NOISE_SEED), codes=codes)
 
 
-def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor, device: torch.device) -> None:
-    name = dcgan_name(loss, args.recipe)
-    steps_per_epoch = args.steps or len(images) // args.batch_size
+def run_name(args: argparse.Namespace, loss: str) -> str:
+    """dcgan_<recipe>_<loss> on MNIST; dcgan_<name>[-<recipe>]_<loss> on a folder."""
+    if args.data is None:
+        return dcgan_name(loss, args.recipe)
+    return dcgan_name(loss, args.name if args.recipe == "shipped" else f"{args.name}-{args.recipe}")
+
+
+def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor, data: dict, device: torch.device,
+              processes: cli.Processes) -> None:
+    name = run_name(args, loss)
+    steps_per_epoch = args.steps or len(images) // (args.batch_size * processes.world_size)
     total_steps = args.epochs * steps_per_epoch
     recipe = {key: getattr(args, key) for key in RECIPE_KEYS}
     generator, discriminator, g_optimizer, d_optimizer = build_dcgan(
-        width=args.width, d_width=args.d_width, categories=args.categories, lr=args.lr, seed=args.seed, device=device)
+        width=args.width, d_width=args.d_width, categories=args.categories, lr=args.lr, seed=args.seed, device=device,
+        image_size=data["image_size"], channels=data["channels"])
     ema = generator_average(generator, args.ema) if args.ema else None
     shipped = generator if ema is None else ema.module  # the generator that is sampled and saved
     modules = {"generator": generator, "discriminator": discriminator, **({"ema": ema} if ema else {})}
     optimizers = {"g_optimizer": g_optimizer, "d_optimizer": d_optimizer}
-    run = cli.ResumableRun(args.out, name, force=args.force)
-    settings = {"loss": loss, "steps_per_epoch": steps_per_epoch, **{k: v for k, v in recipe.items() if k != "epochs"}}
+    run = cli.ResumableRun(args.out, name, force=args.force, writes=processes.writes)
+    settings = {"loss": loss, "steps_per_epoch": steps_per_epoch, "processes": processes.world_size,
+                **{k: v for k, v in recipe.items() if k != "epochs"}, **({"data": data} if args.data else {})}
     progress = run.start(modules, optimizers, length=total_steps, settings=settings)
     if progress is None:
         return
@@ -72,29 +98,52 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor, device:
         snapshots = cli.read_samples(samples_path, progress["done"] // steps_per_epoch + 1)
     else:
         snapshots = [sample_images(shipped, noise).numpy()]
+    if processes.world_size > 1:  # after the resume state is loaded: DDP starts every process from the first's
+        generator, discriminator = (DistributedDataParallel(module) for module in (generator, discriminator))
     for event in train_dcgan(generator, discriminator, g_optimizer, d_optimizer, images, loss=loss, steps=total_steps,
                              batch_size=args.batch_size, d_steps=args.d_steps, seed=args.seed,
                              start_step=progress["done"], record_every=10, snapshot_every=steps_per_epoch,
-                             fixed_noise=noise, ema=ema, info_weight=args.info_weight):
+                             fixed_noise=noise, ema=ema, info_weight=args.info_weight, rank=processes.rank,
+                             world_size=processes.world_size, amp=args.amp):
         samples = event.pop("samples", None)
         progress["records"].append(event)
         progress["done"] = event["step"]
         if samples is not None:
             snapshots.append(samples.numpy())
-            cli.write_samples(samples_path, snapshots)
+            if processes.writes:
+                cli.write_samples(samples_path, snapshots)
+                print(f"{name} epoch {event['step'] // steps_per_epoch}/{args.epochs}: D loss {event['d_loss']:.3f}, "
+                      f"G loss {event['g_loss']:.3f}, D(x) {event['d_real']:.2f}, D(G(z)) {event['d_fake']:.2f}, "
+                      f"|grad G| {event['g_grad_norm']:.3g}"
+                      + (f", code loss {event['code_loss']:.3f}" if "code_loss" in event else ""), flush=True)
             run.save(modules, optimizers, progress)
-            print(f"{name} epoch {event['step'] // steps_per_epoch}/{args.epochs}: D loss {event['d_loss']:.3f}, "
-                  f"G loss {event['g_loss']:.3f}, D(x) {event['d_real']:.2f}, D(G(z)) {event['d_fake']:.2f}, "
-                  f"|grad G| {event['g_grad_norm']:.3g}"
-                  + (f", code loss {event['code_loss']:.3f}" if "code_loss" in event else ""), flush=True)
-    save_model(args.out / f"{name}.safetensors", shipped)
     wall = run.seconds
+    if processes.writes:
+        save_model(args.out / f"{name}.safetensors", shipped)
     run.finish({"name": name, "loss": loss, "config": shipped.config.to_dict(), "steps_per_epoch": steps_per_epoch,
                 "records": progress["records"], "wall_seconds": wall,
-                "train_images_per_second": total_steps * args.batch_size / wall, "recipe": recipe,
-                "fixed_noise_seed": FIXED_NOISE_SEED, "device": str(device),
-                "torch_threads": torch.get_num_threads()})
-    print(f"{name}: done in {wall:.0f} s -> {args.out}")
+                "train_images_per_second": total_steps * args.batch_size * processes.world_size / wall,
+                "recipe": recipe, "fixed_noise_seed": FIXED_NOISE_SEED, "device": str(device),
+                "processes": processes.world_size, "amp": args.amp, "torch_threads": torch.get_num_threads(),
+                **({"data": data} if args.data else {})})
+    if processes.writes:
+        print(f"{name}: done in {wall:.0f} s -> {args.out}")
+
+
+def load_data(args: argparse.Namespace) -> tuple[torch.Tensor, dict]:
+    """The training pictures as uint8 (N, C, H, W), and what they are: MNIST's training digits, or the
+    folder --data read at --image-size (with the count of unreadable files skipped)."""
+    if args.data is None:
+        images = channels_first(torch.from_numpy(cli.load_split("train", dry_run=args.dry_run)[0]))
+        return images, {"image_size": 28, "channels": 1}
+    try:
+        pictures, skipped = load_image_folder(args.data, size=args.image_size, channels=args.channels)
+    except ImageFolderError as error:
+        raise SystemExit(f"--data: {error}") from None
+    pictures = pictures[:cli.DRY_RUN_IMAGES] if args.dry_run else pictures
+    images = channels_first(torch.from_numpy(pictures))
+    return images, {"folder": str(args.data.resolve()), "pictures": len(images), "skipped": skipped,
+                    "image_size": args.image_size, "channels": images.shape[1]}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,17 +163,38 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ema", type=float, default=0.999,
                         help="decay of the moving average of G's weights that ships (0: ship G itself)")
     parser.add_argument("--steps", type=int, default=None, help="generator steps per epoch (default: one pass)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help=f"a folder of your own pictures ({', '.join(IMAGE_SUFFIXES)}, nested folders too) "
+                             "instead of MNIST")
+    parser.add_argument("--image-size", type=int, choices=IMAGE_SIZES, default=None,
+                        help="with --data: the pictures' side after a centre crop (default 64)")
+    parser.add_argument("--channels", type=int, choices=(1, 3), default=None,
+                        help="with --data: 1 (grey) or 3 (colour); default: 3 if the pictures are in colour")
+    parser.add_argument("--name", default=None, help="with --data: the name in the files (default: the folder's)")
+    parser.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
+                        help="forward passes in bfloat16 (default: on a GPU)")
     cli.add_common_options(parser)
     return parser
 
 
 def main() -> None:
-    recipe = build_parser().parse_known_args()[0].recipe
-    args = cli.parse_args(build_parser(), dry_run=DRY_RUN, defaults=DCGAN_RECIPE_FLAGS[recipe])
-    device = cli.setup(args)
-    images = to_tensor(cli.load_split("train", dry_run=args.dry_run)[0])
+    parser = build_parser()
+    recipe = parser.parse_known_args()[0].recipe
+    args = cli.parse_args(parser, dry_run=DRY_RUN, defaults=DCGAN_RECIPE_FLAGS[recipe])
+    if args.data is None and (args.image_size not in (None, 28) or args.channels not in (None, 1) or args.name):
+        parser.error("--image-size, --channels and --name apply to --data (MNIST is 28x28 grey)")
+    if args.data is not None:
+        args.image_size = args.image_size or 64
+        args.name = re.sub(r"[^a-z0-9]+", "-", (args.name or args.data.resolve().name).lower()).strip("-") or "images"
+    device, processes = cli.setup_processes(args)
+    args.amp = device.type == "cuda" if args.amp is None else args.amp
+    images, data = load_data(args)
+    if data.get("skipped") and processes.writes:
+        print(f"{args.data}: {data['skipped']} unreadable file{'s' * (data['skipped'] > 1)} skipped", flush=True)
     for loss in GENERATOR_LOSSES if args.loss == "all" else (args.loss,):
-        train_one(args, loss, images, device)
+        train_one(args, loss, images, data, device, processes)
+    if processes.world_size > 1:
+        torch.distributed.destroy_process_group()
 
 
 if __name__ == "__main__":

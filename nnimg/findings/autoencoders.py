@@ -9,6 +9,8 @@ from nnimg.data import load_labelled_pool, load_unlabelled_pool, to_tensor
 from nnimg.findings import Finding, Measurements, share
 from nnimg.latent import (correlation_by_dim, decode, encode, moments_table, real_and_box_samples, sample_box,
                           uniform_codes)
+from nnimg.metrics import correlation_matrix
+from nnimg.precomputed import correlation_indices
 from nnimg.registry import AE_DEFAULT_DEPTH, NO_FC_AUTOENCODER, autoencoder_name, shipped, shipped_autoencoders
 from nnimg.transfer import balanced_indices, evaluate, few_label_study, train_transfer, transfer_net
 from nnimg.zoo import read_metrics
@@ -77,9 +79,10 @@ def uniform_latent(m: Measurements) -> Finding:
 
 
 def correlation(m: Measurements) -> Finding:
-    chosen = np.random.default_rng(0).choice(len(m.test_x), 8000, replace=False)
+    chosen = correlation_indices(len(m.test_x))
     sweep = [s for s in shipped_autoencoders() if s.depth == AE_DEFAULT_DEPTH]
-    curves = correlation_by_dim({s.latent_dim: encode(m.zoo.model(s), m.test_x[chosen]) for s in sweep})
+    curves = correlation_by_dim({s.latent_dim: correlation_matrix(encode(m.zoo.model(s), m.test_x[chosen]).numpy())
+                                 for s in sweep})
     dims = sorted(curves["max_abs_r_off_diagonal"])
     first, last = dims[0], dims[-1]
     summary = {key: (values[first], values[last]) for key, values in curves.items()}

@@ -15,7 +15,7 @@ from nnimg.live_training import train_dcgans_live
 from nnimg.losses import GENERATOR_LOSSES
 from nnimg.metrics import sample_quality
 from nnimg.plots import gan_curves, image_grid, live_gan_curves
-from nnimg.registry import (DCGAN_LOSSES, DCGAN_RECIPE_LOSSES, DCGAN_RECIPES, ShippedDCGAN, dcgan,
+from nnimg.registry import (DCGAN_LOSSES, DCGAN_RECIPES, ShippedDCGAN, dcgan_recipes, find_dcgan, folder_dcgans,
                             shipped_dcgans)
 from nnimg.ui import checks
 from nnimg.ui.findings_panel import findings_panel
@@ -28,12 +28,13 @@ MAX_LIVE_SECONDS = 240  # live training stops here, whatever the steps asked, so
 
 
 def _entry(loss: str, recipe: str) -> ShippedDCGAN:
-    """The registry entry of the DCGAN of `loss` and `recipe`, or a gr.Error."""
-    recipe = checks.one_of(recipe, DCGAN_RECIPES, "recipe")
-    losses = DCGAN_RECIPE_LOSSES[recipe]
-    if loss not in losses:
-        raise gr.Error(f"The {recipe} recipe ships the losses {', '.join(losses)}; choose one of them, not {loss!r}.")
-    return dcgan(loss, recipe)
+    """The entry of the DCGAN of `loss` and `recipe` (shipped, or trained on a folder), or a gr.Error."""
+    recipes = dcgan_recipes()
+    recipe = checks.one_of(recipe, recipes, "recipe")
+    if loss not in recipes[recipe]:
+        raise gr.Error(f"The {recipe} recipe has the losses {', '.join(recipes[recipe])}; choose one of them, "
+                       f"not {loss!r}.")
+    return find_dcgan(loss, recipe)
 
 
 def _snapshots(loss: str, recipe: str) -> list[np.ndarray]:
@@ -49,9 +50,9 @@ def _snapshots(loss: str, recipe: str) -> list[np.ndarray]:
 
 
 def gan_grid(loss: str, epoch: float = -1, seed: float = -1, recipe: str = "shipped") -> np.ndarray:
-    """An 8x8 grid (224x224) of samples from the DCGAN of `loss` and `recipe` ("shipped": ours,
-    "course": the course's): after `epoch` epochs (-1: the end) from the fixed training noise
-    (seed -1), or fresh noise from the final generator."""
+    """An 8x8 grid (224x224 for digits) of samples from the DCGAN of `loss` and `recipe` ("shipped": ours,
+    "course": the course's, or the name of a run on a folder of pictures): after `epoch` epochs (-1: the
+    end) from the fixed training noise (seed -1), or fresh noise from the final generator."""
     epoch, seed = checks.whole_number(epoch, "epoch"), checks.whole_number(seed, "seed")
     snapshots = _snapshots(loss, recipe)
     last = len(snapshots) - 1
@@ -85,7 +86,10 @@ def gan_quality(samples_per_loss: float = QUALITY_SAMPLES, recipe: str = "shippe
     """Classifier-IS, Fréchet distance, unsure share and digit shares of fresh samples (seed 0)
     from each DCGAN of `recipe`, under a row of as many real test digits (each row computed once)."""
     count = checks.bounded(samples_per_loss, "number of samples", 100, 5000)
-    recipe = checks.one_of(recipe, DCGAN_RECIPES, "recipe")
+    recipe = checks.one_of(recipe, dcgan_recipes(), "recipe")
+    if recipe not in DCGAN_RECIPES:
+        gr.Info(f"Sample quality is read by the digit classifier: it says nothing about the {recipe} pictures.")
+        return []
     zoo = lab().zoo
     with checks.user_errors():
         rows = [lab().cached(("real quality", count), lambda: _quality_row("real test digits", lab().test_x[:count]))]
@@ -143,7 +147,10 @@ def build() -> OnLoad:
                 "and least squares sits between. Our recipe adds InfoGAN's 10-way code: a one-hot code joins "
                 "G's noise and a head on D learns to read it back, so each code comes to draw one kind of digit (no "
                 "labels are used). The gradient curve shows the gradient of the adversarial loss alone.")
-    recipe = gr.Radio([(DCGAN_RECIPES[key], key) for key in ("shipped", "course")], value="shipped", label="Recipe")
+    folders = sorted({entry.recipe for entry in folder_dcgans()})
+    recipe = gr.Radio([(DCGAN_RECIPES[key], key) for key in ("shipped", "course")]
+                      + [(f"your pictures: {name} (train/train_dcgan.py --data)", name) for name in folders],
+                      value="shipped", label="Recipe")
     on_open, on_recipe = [], []
     with gr.Row():
         for loss in DCGAN_LOSSES:

@@ -11,14 +11,16 @@ import numpy as np
 import torch
 
 from nnimg.data import load_labelled_pool, load_test_split, load_unlabelled_pool, to_tensor
-from nnimg.latent import CodeCache, correlation_by_dim
-from nnimg.metrics import classifier_features
-from nnimg.registry import AE_DEFAULT_DEPTH, AE_STUDY_DEPTH, DIGIT_CHECK, shipped_autoencoders, with_role
+from nnimg.latent import correlation_by_dim, encode
+from nnimg.metrics import classifier_features, correlation_matrix
+from nnimg.models.autoencoder import Autoencoder
+from nnimg.precomputed import correlation_indices, load_latents
+from nnimg.registry import (AE_DEFAULT_DEPTH, DIGIT_CHECK, PRECOMPUTED_LATENTS, shipped_autoencoders,
+                            studied_autoencoders, with_role)
 from nnimg.ui.checks import user_errors
 from nnimg.zoo import ModelZoo, read_metrics
 
 T = TypeVar("T")
-CORRELATION_IMAGES = 8000  # the course encodes 8,000 random images for the correlation study
 
 
 class Lab:
@@ -29,9 +31,6 @@ class Lab:
         self.test_x, self.test_y = to_tensor(self.test_images), torch.from_numpy(self.test_labels)
         self.zoo = ModelZoo()
         self.first_of_each_digit = [int(np.flatnonzero(self.test_labels == digit)[0]) for digit in range(10)]
-        chosen = np.random.default_rng(0).choice(len(self.test_images), CORRELATION_IMAGES, replace=False)
-        self.test_codes = CodeCache(self.test_x)
-        self.correlation_codes = CodeCache(self.test_x[chosen])
         self._cache: dict[tuple, object] = {}
 
     @functools.cached_property
@@ -55,11 +54,33 @@ class Lab:
         return classifier_features(self.zoo.classifier, self.test_x)
 
     @functools.cached_property
+    def precomputed(self) -> dict[str, torch.Tensor]:
+        """The shipped test codes and correlation matrices (train/precompute_latents.py) of the
+        autoencoders whose checkpoints are the ones they were computed from."""
+        checkpoints = {s.name: s.path for s in studied_autoencoders()}
+        return load_latents(with_role(PRECOMPUTED_LATENTS).path, checkpoints, images=len(self.test_x))
+
+    def test_codes(self, name: str, model: Autoencoder) -> torch.Tensor:
+        """The autoencoder `name`'s codes of the 10,000 test digits: shipped, else encoded once."""
+        shipped = self.precomputed.get(f"codes/{name}")
+        return self.cached(("test codes", name),
+                           lambda: encode(model, self.test_x) if shipped is None else shipped.float())
+
+    def correlation_matrix(self, name: str, model: Autoencoder) -> np.ndarray:
+        """Pearson r between the coordinates of the autoencoder `name`'s codes of the 8,000 test
+        digits of the correlation study: shipped, else computed once."""
+        shipped = self.precomputed.get(f"correlation/{name}")
+        if shipped is not None:
+            return shipped.double().numpy()
+        chosen = correlation_indices(len(self.test_x))
+        return self.cached(("correlation", name),
+                           lambda: correlation_matrix(self.test_codes(name, model)[chosen].numpy()))
+
+    @functools.cached_property
     def correlation_by_dim(self) -> dict[str, dict[int, float]]:
         """The three correlation summaries against d for the latent sweep's autoencoders."""
         sweep = [s for s in shipped_autoencoders() if s.depth == AE_DEFAULT_DEPTH and s.name not in self.zoo.errors]
-        codes = self.correlation_codes
-        return correlation_by_dim({s.latent_dim: codes.codes(s.name, self.zoo.model(s)) for s in sweep})
+        return correlation_by_dim({s.latent_dim: self.correlation_matrix(s.name, self.zoo.model(s)) for s in sweep})
 
     def cached(self, key: tuple, compute: Callable[[], T]) -> T:
         """`compute()` the first time `key` is asked for; the same result after that."""
@@ -83,8 +104,7 @@ class Lab:
     def autoencoder_choices() -> list[tuple[str, str]]:
         """(display name, name) of the autoencoders the latent-space views offer: the latent sweep,
         the studies' depth, and the uniform-latent ones."""
-        return [(s.display, s.name) for s in shipped_autoencoders() + shipped_autoencoders(uniform=True)
-                if s.depth in (AE_DEFAULT_DEPTH, AE_STUDY_DEPTH)]
+        return [(s.display, s.name) for s in studied_autoencoders()]
 
 
 @functools.cache

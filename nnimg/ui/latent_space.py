@@ -4,13 +4,15 @@ the uniform-latent autoencoder beside the plain one."""
 from __future__ import annotations
 
 import gradio as gr
-import numpy as np
 import plotly.graph_objects as go
+import torch
 
 from nnimg.latent import (decode_and_classify, min_max_rescaled, moments_table, project_2d,
                           real_and_box_samples, uniform_codes)
+from nnimg.models.autoencoder import Autoencoder
 from nnimg.plots import coordinate_histograms, correlation_heatmap, image_rows, scatter_codes, summary_curves
-from nnimg.registry import AE_DEFAULT_DEPTH, AE_STUDY_DEPTH, AE_UNIFORM_LATENT_DIMS, autoencoder_name, shipped
+from nnimg.registry import (AE_STUDY_DEPTH, AE_UNIFORM_LATENT_DIMS, LATENT_VIEW_DEFAULT, autoencoder_name,
+                            shipped)
 from nnimg.ui import checks
 from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
@@ -23,10 +25,14 @@ CORRELATION_SUMMARIES = {"mean_abs_r_with_diagonal": "mean |r|, diagonal include
                          "max_abs_r_off_diagonal": "max |r| off the diagonal"}
 
 
-def _codes(model_name: str):
+def _model(model_name: str) -> Autoencoder:
     with checks.user_errors():
-        model = lab().zoo.named_autoencoder(model_name)
-    return model, lab().test_codes.codes(model_name, model)
+        return lab().zoo.named_autoencoder(model_name)
+
+
+def _codes(model_name: str) -> tuple[Autoencoder, torch.Tensor]:
+    model = _model(model_name)
+    return model, lab().test_codes(model_name, model)
 
 
 def latent_scatter(model_name: str, projection: str, x_coordinate: float, y_coordinate: float) -> go.Figure:
@@ -72,10 +78,8 @@ def _false_alarm() -> str:
 
 def latent_correlation(model_name: str):
     """Pearson correlation of the chosen AE's coordinates, and the summaries against d."""
-    model, _ = _codes(model_name)
-    codes = lab().correlation_codes.codes(model_name, model).numpy()
-    matrix = np.corrcoef(codes, rowvar=False)
-    heatmap = correlation_heatmap(matrix, title=f"Pearson r between coordinates, d = {codes.shape[1]}")
+    matrix = lab().correlation_matrix(model_name, _model(model_name))
+    heatmap = correlation_heatmap(matrix, title=f"Pearson r between coordinates, d = {len(matrix)}")
     return heatmap, _correlation_curve()
 
 
@@ -122,7 +126,7 @@ def build() -> OnLoad:
     """The tab's layout and events; returns what to run when the page opens."""
     findings_panel("Latent space")
     gr.Markdown("Where do an autoencoder's codes live? Pick a model; everything below uses the 10,000 test digits.")
-    model_name = gr.Dropdown(lab().autoencoder_choices(), value=autoencoder_name(2, AE_DEFAULT_DEPTH),
+    model_name = gr.Dropdown(lab().autoencoder_choices(), value=LATENT_VIEW_DEFAULT,
                              label="Autoencoder")
     with gr.Row():
         projection = gr.Radio(["two coordinates", "principal components"], value="two coordinates",

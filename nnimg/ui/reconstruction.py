@@ -26,9 +26,16 @@ def latent_dims_for_depth(depth: int, latent_dim: int) -> gr.Dropdown:
     return gr.Dropdown(choices=dims, value=value)
 
 
+def _examples_reconstructed(latent_dim: int, depth: int) -> np.ndarray:
+    """The one-of-each-digit examples through the AE of `latent_dim` and `depth` (computed once)."""
+    examples = lab().test_images[lab().first_of_each_digit]
+    return lab().cached(("examples reconstructed", latent_dim, depth),
+                        lambda: lab().zoo.reconstruct(examples, latent_dim, depth)[0])
+
+
 def reconstruct(image: dict | str | None, latent_dim: int, depth: int):
-    """Reconstruct a digit with the chosen AE; also show it at every shipped d of that depth. A
-    cleared input clears the outputs."""
+    """Reconstruct a digit with the chosen AE; also show it, beside one of each digit, at every shipped d
+    of that depth. A cleared input clears the outputs."""
     if image is None:
         return None, None, "", None
     digit = checks.digit(image)
@@ -36,11 +43,11 @@ def reconstruct(image: dict | str | None, latent_dim: int, depth: int):
     zoo = lab().zoo
     with checks.user_errors():
         reconstruction, mse = zoo.reconstruct(digit[None], latent_dim, depth)
-    digits = np.concatenate([digit[None], lab().test_images[lab().first_of_each_digit]])
-    rows = [("input", digits, None)]
+    rows = [("input", np.concatenate([digit[None], lab().test_images[lab().first_of_each_digit]]), None)]
     for d in zoo.latent_dims(depth):
         try:
-            rows.append((f"d = {d}", zoo.reconstruct(digits, d, depth)[0], None))
+            yours = reconstruction if d == latent_dim else zoo.reconstruct(digit[None], d, depth)[0]
+            rows.append((f"d = {d}", np.concatenate([yours, _examples_reconstructed(d, depth)]), None))
         except CheckpointError:
             gr.Warning(f"The d = {d}, depth {depth} checkpoint is missing; its row is left out.")
     summary = f"**MSE per pixel: {mse[0]:.5f}** (d = {latent_dim}, {depth} conv layer{'s' * (depth > 1)})"

@@ -12,7 +12,7 @@ from nnimg.metrics import classify, psnr, ssim
 from nnimg.plots import image_rows, summary_curves
 from nnimg.preprocess import InvalidImageError, read_image_file
 from nnimg.restore import DEGRADATIONS, Degraded, apply_mask, degrade, known_from_painting, window_mask
-from nnimg.ui import checks
+from nnimg.ui import checks, own_pictures
 from nnimg.ui.digit_input import test_digit, use_drawing
 from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
@@ -216,4 +216,5 @@ def build() -> OnLoad:
     single_button.click(restore, [image, degradation, method, steps, seed],
                         [single_restored, single_observed, single_summary], api_name="restore", preprocess=False,
                         **HEAVY)
+    own_pictures.build()
     return [(mask_canvas, [image], editor)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import gradio as gr
 import numpy as np
 import torch
@@ -12,10 +14,26 @@ CSS = """
 """
 DIGIT_CHOICES = ["any"] + [str(digit) for digit in range(10)]
 
-OnLoad = list[tuple]  # (handler, inputs, outputs) to run when the page opens
+OnLoad = list[tuple]  # (handler, inputs, outputs) to run when the tab opens
 # Training and optimisation share one small pool of workers, so that a class training at once cannot
 # starve the views that answer in milliseconds (each event's `concurrency_id` and `concurrency_limit`).
 HEAVY = {"concurrency_id": "heavy", "concurrency_limit": 2}
+
+
+def run_on_first_open(tab: gr.Tab, on_open: OnLoad) -> None:
+    """Run a tab's `on_open` handlers when the user first selects it, so that a page load costs nothing
+    for the tabs left unopened; selecting it again only counts."""
+    opened = gr.State(0)
+    counted = tab.select(lambda count: count + 1, opened, opened, queue=False, api_visibility="private")
+    for handler, inputs, outputs in on_open:
+        counted.then(_on_first(handler), [opened, *inputs], outputs, api_visibility="private", preprocess=False)
+
+
+def _on_first(handler: Callable) -> Callable:
+    """`handler` on the first opening (count 1); later, nothing updated."""
+    def run(count: int, *values):
+        return handler(*values) if count == 1 else gr.skip()
+    return run
 
 
 def digit_image(label: str, **kwargs) -> gr.Image:
