@@ -7,11 +7,19 @@ Each tab is built by its own module in nnimg/ui; this file only composes them an
 
 from __future__ import annotations
 
-import gradio as gr
+import logging
+import os
 
-from nnimg.ui import (atomic_cache, gan_losses, interpolation, latent_space, reconstruction, restoration, sampling,
-                      transfer)
-from nnimg.ui.widgets import CSS, run_on_first_open
+# Gradio's usage statistics and version check are off unless the user turns them on (True): the app
+# contacts no one. Gradio reads the variable when the app is built.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+
+from nnimg.ui import (atomic_cache, error_log, gan_losses, interpolation, latent_space, reconstruction,  # noqa: E402
+                      restoration, sampling, transfer)
+from nnimg.ui.lab import LabUnavailableError, lab  # noqa: E402
+from nnimg.ui.widgets import CSS, run_on_first_open  # noqa: E402
 
 QUEUE_SIZE = 64  # requests waiting at most; beyond that a user is told the app is busy and to try again
 CACHE_LIFETIME = (600, 3600)  # every 10 minutes, delete cached files older than an hour
@@ -24,9 +32,15 @@ def build_demo() -> gr.Blocks:
     """The app: a header, then one tab per module; what a tab shows on opening runs when it is first
     selected (the first tab's, at page load), so a page load does no work for the tabs left unopened."""
     atomic_cache.install()
+    error_log.install()
     with gr.Blocks(title="nnimg", delete_cache=CACHE_LIFETIME) as demo:
         gr.Markdown("# nnimg: generative models of MNIST digits\n"
                     "An interactive lab for autoencoders and GANs, on a CPU. Pick, upload or draw a digit.")
+        try:
+            lab()
+        except LabUnavailableError as error:  # every tab needs the test split: the page says what to do
+            gr.Markdown(f"**{error}**")
+            return demo
         for index, (title, tab) in enumerate(TABS):
             with gr.Tab(title) as tab_block:
                 on_open = tab.build()
@@ -41,4 +55,6 @@ def build_demo() -> gr.Blocks:
 demo = build_demo()
 
 if __name__ == "__main__":
+    logging.basicConfig(format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("nnimg").setLevel(logging.INFO)  # the app's own lines: one per user error, live training
     demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE).launch(max_file_size="20mb", css=CSS)

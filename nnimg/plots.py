@@ -28,26 +28,60 @@ def image_grid(images: np.ndarray, *, columns: int) -> np.ndarray:
     return grid
 
 
-def image_rows(rows: list[tuple[str, np.ndarray, list[str] | None]], *, scale: int = 2) -> Image.Image:
-    """Rows of (label, (N, 28, 28) images, optional caption per image): images enlarged `scale`
-    times, the label on the left, each caption under its image."""
-    tile, gap = 28 * scale, 4
-    caption_height = 14 if any(captions for _, _, captions in rows) else 0
-    label_width = 8 + 8 * max((len(label) for label, _, _ in rows), default=0)
-    columns = max(len(images) for _, images, _ in rows)
-    row_height = tile + caption_height + gap
-    canvas = Image.new("L", (label_width + columns * (tile + gap), len(rows) * row_height), 255)
+def image_rows(rows: list[tuple[str, np.ndarray, list[str] | None]], *, scale: int = 2,
+               max_columns: int = 10) -> Image.Image:
+    """Rows of (label, (N, 28, 28) images, optional caption per image): images enlarged `scale` times,
+    each label on a line above its row, each caption under its image (over two lines where one is too
+    wide); a row longer than `max_columns` goes on over the next lines. The text is as large as the
+    columns allow, so that a phone showing the picture at half its size still shows it readably."""
+    tile, gap = 28 * scale, 6 * scale
+    pitch, text_width = tile + gap, tile + gap // 2  # captions keep half a gap apart
+    label_font = ImageFont.load_default(size=9 * scale)
+    rows = [(label, images, captions and [_wrapped(caption, label_font, text_width) for caption in captions])
+            for label, images, captions in rows]
+    lines = [line for _, _, captions in rows for caption in captions or [] for line in caption.split("\n")]
+    caption_font = _fitting_font(lines, width=text_width, largest=label_font.size)
+    caption_lines = max((caption.count("\n") + 1 for _, _, captions in rows for caption in captions or []),
+                        default=0)
+    caption_height = caption_lines * (caption_font.size + 2)
+    placed, top = [], 0  # (top, label, images, captions) for each line of tiles
+    for label, images, captions in rows:
+        for start in range(0, len(images), max_columns):
+            part = slice(start, start + max_columns)
+            heading = label if start == 0 else ""
+            top += label_font.size + 6 if heading else 0
+            placed.append((top, heading, as_uint8(images[part]), captions[part] if captions else None))
+            top += tile + caption_height + gap
+    columns = min(max_columns, max(len(images) for _, images, _ in rows))
+    width = max([columns * pitch] + [round(label_font.getlength(label)) + 4 for label, _, _ in rows])
+    canvas = Image.new("L", (width, top), 255)
     draw = ImageDraw.Draw(canvas)
-    label_font, caption_font = ImageFont.load_default(size=14), ImageFont.load_default(size=11)
-    for row, (label, images, captions) in enumerate(rows):
-        top = row * row_height
-        draw.text((4, top + tile // 2 - 8), label, fill=0, font=label_font)
-        for column, image in enumerate(as_uint8(images)):
-            left = label_width + column * (tile + gap)
+    for top, label, images, captions in placed:
+        if label:
+            draw.text((2, top - label_font.size - 4), label, fill=0, font=label_font)
+        for column, image in enumerate(images):
+            left = column * pitch + gap // 2
             canvas.paste(Image.fromarray(image).resize((tile, tile), Image.Resampling.NEAREST), (left, top))
             if captions:
-                draw.text((left + 1, top + tile + 1), captions[column], fill=0, font=caption_font)
+                draw.multiline_text((left + tile / 2, top + tile + 1), captions[column], fill=0, font=caption_font,
+                                    anchor="ma", align="center", spacing=2)
     return canvas
+
+
+def _wrapped(caption: str, font: ImageFont.FreeTypeFont, width: int) -> str:
+    """The caption, broken after its first word (a label, before its value) if it is wider than `width`."""
+    if "\n" in caption or font.getlength(caption) <= width:
+        return caption
+    return caption.replace(" ", "\n", 1)
+
+
+def _fitting_font(lines: list[str], *, width: int, largest: int) -> ImageFont.FreeTypeFont:
+    """The default font at the largest size, up to `largest`, at which every line fits in `width` px."""
+    for size in range(largest, 7, -1):
+        font = ImageFont.load_default(size=size)
+        if all(font.getlength(line) <= width for line in lines):
+            return font
+    return font
 
 
 def mse_curve(curves: dict[str, dict[int, float]], *, title: str) -> go.Figure:

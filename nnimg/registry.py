@@ -48,6 +48,7 @@ DCGAN_RECIPE_LOSSES = {"shipped": DCGAN_LOSSES, "course": DCGAN_LOSSES, "course-
 # for finding 14 of docs/course.md: the course's recipe on the 90 training faces of the LFW subset
 # (train/make_face_folder.py writes them), 25x25 grey pictures enlarged to 32x32, 10 x 50 generator steps.
 FACE_FOLDER, FACE_RECIPE = "faces", "lfw-faces-course"
+FACE_RECIPE_DISPLAY = "the course's DCGAN on the faces of the LFW subset (32x32 grey)"
 FACE_DCGAN_COMMAND = ("python train/train_dcgan.py --loss {loss} --recipe course --data faces/train --image-size 32 "
                       "--name lfw-faces --epochs 10 --steps 50")
 

@@ -1,5 +1,9 @@
 """Drive the running app through gradio_client, as a lecturer's script would."""
 
+import re
+import subprocess
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,9 +20,15 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    """The app, serving the tiny untrained models of `write_tiny_checkpoints` and nothing else."""
-    with serving_app(write_tiny_checkpoints(tmp_path_factory.mktemp("checkpoints"))) as url:
+def checkpoints(tmp_path_factory) -> Path:
+    """The tiny untrained models of `write_tiny_checkpoints` and nothing else; the app logs to app.log there."""
+    return write_tiny_checkpoints(tmp_path_factory.mktemp("checkpoints"))
+
+
+@pytest.fixture(scope="module")
+def client(checkpoints):
+    """The app, serving `checkpoints`."""
+    with serving_app(checkpoints) as url:
         yield gradio_client.Client(url, verbose=False)
 
 
@@ -115,7 +125,7 @@ def test_transfer_train_reports_accuracy(client):
     assert all(row[2] * 1000 == pytest.approx(round(row[2] * 1000), abs=1e-6) for row in rows["data"][:2])
     with pytest.raises(gradio_client.exceptions.AppError, match="multiple of 10"):
         client.predict(10, "frozen", 25, 16, 20, api_name="/transfer_train")
-    with pytest.raises(gradio_client.exceptions.AppError, match=r"32 is not in the list of choices: \[5, 10, 20\]"):
+    with pytest.raises(gradio_client.exceptions.AppError, match=r"Unknown latent size 32; choose one of 5, 10, 20\."):
         client.predict(32, "frozen", 20, 16, 20, api_name="/transfer_train")
 
 
@@ -132,13 +142,16 @@ def test_gan_grid_is_an_8x8_grid_of_the_shipped_snapshots(client):
         client.predict("non-saturating", 7, -1, api_name="/gan_grid")
     with pytest.raises(gradio_client.exceptions.AppError, match="dcgan_saturating_samples.png is missing"):
         client.predict("saturating", -1, -1, api_name="/gan_grid")
+    # the Recipe radio does not offer "course-large-d", yet the endpoint takes it (and answers for this loss)
+    with pytest.raises(gradio_client.exceptions.AppError, match="course-large-d recipe has the losses non-saturating"):
+        client.predict("saturating", -1, -1, "course-large-d", api_name="/gan_grid")
 
 
 def test_sample_returns_count_digits_ten_per_row(client):
     grid, _, summary, _ = client.predict("3", 23, 0, api_name="/sample")
     assert Image.open(grid).size == (280, 28 * 3) and "reads **3**" in summary
     grid, *_ = client.predict("any", 5, 0, api_name="/sample")
-    assert Image.open(grid).size == (280, 28)
+    assert Image.open(grid).size == (5 * 28, 28)  # fewer than 10: as wide as the count, no black tiles
     with pytest.raises(gradio_client.exceptions.AppError, match="0 to 9 or 'any'"):
         client.predict("12", 5, 0, api_name="/sample")
 
@@ -147,7 +160,7 @@ def test_interpolate_noise_and_live_gan(client):
     assert Image.open(client.predict(0, 1, "6", "7", 5, api_name="/interpolate_noise")).format == "PNG"
     *grids, _ = client.predict(["saturating"], 10, 0.002, 1, api_name="/gan_live")
     assert Image.open(grids[0]).size == (224, 224) and grids[1] is None
-    with pytest.raises(gradio_client.exceptions.AppError, match="greater than maximum value 1000"):
+    with pytest.raises(gradio_client.exceptions.AppError, match="between 10 and 1000, not 100000"):
         client.predict(["saturating"], 100000, 0.002, 1, api_name="/gan_live")
 
 
@@ -216,3 +229,72 @@ def test_concurrent_identical_requests_all_succeed(client, test_digit_png):
     with ThreadPoolExecutor(8) as pool:
         errors = [error for error in pool.map(ask, range(8)) if error]
     assert errors == []
+
+
+def _wait_for(condition, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+# A client that starts live training, says so once the first grids arrive, and then goes away without a
+# word when killed, like a closed browser tab.
+LEAVING_CLIENT = """
+import sys, time
+from gradio_client import Client
+job = Client(sys.argv[1], verbose=False).submit(["non-saturating"], 1000, 0.002, 1, api_name="/gan_live")
+while not job.outputs():
+    time.sleep(0.1)
+print("training", flush=True)
+time.sleep(600)
+"""
+
+
+def test_live_training_stops_when_its_client_cancels_or_leaves(client, checkpoints):
+    log = checkpoints / "app.log"
+
+    def stopped() -> list[int]:
+        return [int(step) for step in re.findall(r"live training stopped at step (\d+) of 1000", log.read_text())]
+    job = client.submit(["non-saturating"], 1000, 0.002, 1, api_name="/gan_live")
+    _wait_for(lambda: job.outputs())
+    job.cancel()
+    _wait_for(lambda: len(stopped()) == 1)
+    leaving = subprocess.Popen([sys.executable, "-c", LEAVING_CLIENT, client.src], stdout=subprocess.PIPE, text=True)
+    assert leaving.stdout.readline().strip() == "training"
+    leaving.kill()
+    leaving.wait()
+    _wait_for(lambda: len(stopped()) == 2)
+    assert all(step < 1000 for step in stopped())
+
+
+def test_latent_dims_for_depth_twice_in_one_session(client):
+    """The first call narrows the dropdown's choices in the session; the second must still be judged
+    by the handler, not refused by Gradio against the narrowed choices."""
+    assert client.predict(2, 10, api_name="/latent_dims_for_depth")["value"] == 10
+    assert client.predict(1, 100, api_name="/latent_dims_for_depth")["value"] == 20
+
+
+def test_mask_canvas_is_a_png(client, test_digit_png):
+    editor = client.predict(gradio_client.handle_file(str(test_digit_png)), api_name="/mask_canvas")
+    assert Image.open(editor["background"]).format == "PNG" and editor["background"].endswith(".png")
+
+
+def test_user_errors_are_one_sentence_and_one_log_line(client, checkpoints, tmp_path):
+    notes = tmp_path / "notes.png"
+    notes.write_text("hello")
+    drawing = {"background": None, "layers": [], "composite": gradio_client.handle_file(str(notes)), "id": None}
+    calls = [(("abc",), "/test_digit", "The test index must be a whole number, not 'abc'."),
+             (("ae_d10_l2", 16, -5), "/latent_box_samples", "The seed must be between 0 and 4294967295, not -5."),
+             (("any", 5, 1e30, "cwgan-gp"), "/sample", "The seed must be between 0 and 4294967295, not 1e+30."),
+             (("any", "many", 0), "/sample", "The number of samples must be a whole number, not 'many'."),
+             ((drawing,), "/use_drawing", "This file is not an image that can be read; upload a PNG or JPEG."),
+             (("not an editor value",), "/restoration_use_drawing", "An input of /restoration_use_drawing is not of "
+                                                                    "the kind it takes")]
+    for args, endpoint, sentence in calls:
+        with pytest.raises(gradio_client.exceptions.AppError, match=re.escape(sentence)):
+            client.predict(*args, api_name=endpoint)
+    log = (checkpoints / "app.log").read_text()
+    for _, endpoint, sentence in calls:
+        assert log.count(f"user error in {endpoint}: {sentence}") == 1
+    assert "gradio.exceptions.Error" not in log  # no traceback for any user error of this module

@@ -28,11 +28,20 @@ def app_url(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     with playwright.sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=[
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, ignore_default_args=["--hide-scrollbars"], args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run"])
         yield chromium
         chromium.close()
+
+
+def _open_tab(page, tab: str) -> None:
+    button = page.get_by_role("tab", name=tab)
+    if button.count() and button.is_visible():
+        button.click()
+    else:  # on a phone, the tabs that do not fit wait behind "More tabs"
+        page.get_by_label("More tabs").click()
+        page.locator(".overflow-dropdown button", has_text=tab).click()
 
 
 @pytest.mark.parametrize("width, height", [(1366, 900), (390, 844)], ids=["laptop", "phone"])
@@ -44,12 +53,7 @@ def test_every_tab_opens_without_unexpected_errors(app_url, browser, width, heig
     page.get_by_role("tab", name="Reconstruction").wait_for(timeout=120_000)
     page.get_by_text("MSE per pixel").first.wait_for(timeout=60_000)  # the page load reconstructed the digit
     for tab in TABS:
-        button = page.get_by_role("tab", name=tab)
-        if button.count() and button.is_visible():
-            button.click()
-        else:  # on a phone, the tabs that do not fit wait behind "More tabs"
-            page.get_by_label("More tabs").click()
-            page.locator(".overflow-dropdown button", has_text=tab).click()
+        _open_tab(page, tab)
         page.wait_for_timeout(1500)
         assert page.get_by_role("tabpanel").first.is_visible(), tab
     toasts = [text for text in page.locator(".toast-body").all_inner_texts() if "rror" in text]
@@ -69,4 +73,68 @@ def test_picking_a_test_digit_reconstructs_it(app_url, browser):
     index.press("Enter")
     page.wait_for_function("before => !document.body.innerText.includes(before)", arg=before, timeout=60_000)
     assert "MSE per pixel" in page.get_by_text("MSE per pixel").first.inner_text()
+    page.close()
+
+
+# Each shown image of a widget class: its natural and shown width, and how the browser scales it.
+SHOWN_IMAGES = """cls => Array.from(document.querySelectorAll(`.${cls} img`)).filter(img => img.offsetParent)
+  .map(img => ({natural: img.naturalWidth, shown: img.getBoundingClientRect().width,
+                height: img.getBoundingClientRect().height, rendering: getComputedStyle(img).imageRendering}))"""
+
+
+@pytest.mark.parametrize("width, height", [(1366, 900), (390, 844)], ids=["laptop", "phone"])
+def test_restoration_shows_its_results_readably(app_url, browser, width, height):
+    """After a restoration: the 28x28 estimate enlarged at least 4x with crisp pixels, the before/after
+    slider as wide as its image and its sides named, the captioned row never enlarged (its text stays
+    sharp) and, on a phone, the table wider than the screen scrolling with a visible scrollbar."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(app_url, timeout=120_000)
+    page.get_by_text("MSE per pixel").first.wait_for(timeout=60_000)
+    _open_tab(page, "Restoration")
+    steps = page.locator(".block", has_text="Optimisation steps").locator("input[type=number]")
+    steps.fill("10")
+    steps.press("Enter")
+    page.get_by_role("button", name="Restore", exact=True).first.click()
+    page.get_by_text("Done: the best").wait_for(timeout=120_000)
+    page.wait_for_timeout(1000)
+    small = page.evaluate(SHOWN_IMAGES, "small-image")
+    assert small and all(image["rendering"] == "pixelated" and image["shown"] >= 4 * image["natural"]
+                         for image in small)
+    wrap = page.locator(".before-after .slider-wrap > .wrap").bounding_box()
+    side = min(page.evaluate(SHOWN_IMAGES, "before-after")[0][key] for key in ("shown", "height"))
+    assert wrap["width"] >= 4 * 28 and abs(wrap["width"] - side) <= 2
+    names = page.evaluate("""() => ['::before', '::after'].map(part => getComputedStyle(
+        document.querySelector('.before-after .slider-wrap > .wrap'), part).content)""")
+    assert names == ['"degraded"', '"restored"'] and "(left)" in page.locator(".before-after label").inner_text()
+    captioned = page.evaluate(SHOWN_IMAGES, "captioned")
+    assert captioned and all(image["rendering"] == "auto" and image["shown"] <= image["natural"] for image in captioned)
+    if width < 600:
+        table = page.locator(".table-wrap .virtual-table-viewport").first.evaluate(
+            "el => ({wide: el.scrollWidth > el.clientWidth, scrollbar: el.offsetHeight - el.clientHeight})")
+        assert table["wide"] and table["scrollbar"] >= 8
+    page.close()
+
+
+def test_the_drawing_pad_draws_with_its_first_stroke(app_url, browser):
+    """The pad's brush is chosen from the start: one drag draws (and selects no text), and the drawing
+    goes on to the model."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(app_url, timeout=120_000)
+    page.get_by_text("MSE per pixel").first.wait_for(timeout=60_000)
+    before = page.get_by_text("MSE per pixel").first.inner_text()
+    page.get_by_role("button", name="Draw a digit").first.click()
+    canvas = page.locator(".sketch canvas").first
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x - 40, y - 60)
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(x - 40 + 3 * step, y - 60 + 6 * step)
+    page.mouse.up()
+    assert page.evaluate("window.getSelection().toString()") == ""
+    page.get_by_role("button", name="Use drawing").first.click()
+    page.wait_for_function("before => !document.body.innerText.includes(before)", arg=before, timeout=60_000)
+    assert not [text for text in page.locator(".toast-body").all_inner_texts() if "empty" in text]
     page.close()

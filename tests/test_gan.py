@@ -120,6 +120,29 @@ def test_snapshot_strip_round_trip(tmp_path):
     assert np.array_equal(grid_tiles(grids[2]), np.rint(snapshots[2] * 255).astype(np.uint8))
 
 
+def test_colour_snapshots_round_trip_at_64x64(tmp_path):
+    snapshots = [np.random.default_rng(i).random((64, 64, 64, 3)) for i in range(2)]
+    write_snapshots(tmp_path / "s.png", snapshots)
+    grids = read_snapshots(tmp_path / "s.png")
+    assert len(grids) == 2 and grids[1].shape == (512, 512, 3)
+    assert np.array_equal(grid_tiles(grids[1]), np.rint(snapshots[1] * 255).astype(np.uint8))
+
+
+@pytest.mark.parametrize("size, channels", [(32, 3), (64, 1)])
+def test_a_few_steps_at_other_sizes_with_bfloat16_autocast_and_uint8_pictures(size, channels):
+    """The folder path: uint8 batches, G and D grown for the size, forward passes in bfloat16 (on the CPU
+    here; on a GPU with --amp)."""
+    config = DCGANConfig(width=8, image_size=size, channels=channels)
+    torch.manual_seed(0)
+    generator, discriminator = Generator(config), Discriminator(config)
+    pictures = torch.randint(0, 256, (32, channels, size, size), dtype=torch.uint8)
+    events = list(train_dcgan(generator, discriminator, *dcgan_optimizers(generator, discriminator, 2e-3), pictures,
+                              loss="non-saturating", steps=2, batch_size=8, record_every=1, snapshot_every=2,
+                              fixed_noise=sample_latent(config, 4), amp=True))
+    assert all(math.isfinite(event["g_loss"]) and math.isfinite(event["d_loss"]) for event in events)
+    assert events[-1]["samples"].shape == ((4, size, size, 3) if channels == 3 else (4, size, size))
+
+
 def test_gan_speed_bench_times_both_recipes(capsys):
     bench_gan_speed(steps=1, batch_size=4)
     lines = [line for line in capsys.readouterr().out.splitlines() if "img/s" in line]

@@ -10,11 +10,14 @@ from nnimg.checkpoints import load_model
 from nnimg.data import load_test_split
 from nnimg.digit_check import DigitCheck
 from nnimg.grids import read_snapshots
+from nnimg.latent import encode
 from nnimg.losses import GENERATOR_LOSSES
 from nnimg.models.dcgan import DCGANConfig
 from nnimg.models.latent_gan import LatentGANConfig
-from nnimg.registry import (AE_DEFAULT_DEPTH, NO_FC_AUTOENCODER, REPO_ROOT, checkpoint_dir, dcgan, shipped,
-                            shipped_autoencoders, shipped_dcgans, shipped_latent_gans)
+from nnimg.precomputed import load_latents
+from nnimg.registry import (AE_DEFAULT_DEPTH, NO_FC_AUTOENCODER, PRECOMPUTED_CODES, PRECOMPUTED_LATENTS, REPO_ROOT,
+                            checkpoint_dir, dcgan, shipped, shipped_autoencoders, shipped_dcgans, shipped_latent_gans,
+                            studied_autoencoders, with_role)
 from nnimg.training import predict_logits, reconstruction_mse
 
 SHIPPED = shipped_autoencoders() + shipped_autoencoders(uniform=True) + [shipped(NO_FC_AUTOENCODER)]
@@ -106,3 +109,16 @@ def test_the_shipped_digit_check_passes_digits_and_rejects_blank_pages_and_noise
     assert check.is_digit(classifier, digits).mean() >= 0.97  # calibrated to call 1% of test digits 'no digit'
     blank, noise = torch.zeros(20, 1, 28, 28), torch.rand(20, 1, 28, 28, generator=torch.Generator().manual_seed(0))
     assert not check.is_digit(classifier, blank).any() and not check.is_digit(classifier, noise).any()
+
+
+def test_the_precomputed_latents_match_the_shipped_autoencoders(digits):
+    """Every offered autoencoder's entries hold for its shipped checkpoint (else the app quietly encodes
+    again: rerun train/precompute_latents.py), and the shipped codes are the model's, to float16."""
+    path = with_role(PRECOMPUTED_LATENTS).path
+    checkpoints = {entry.name: entry.path for entry in studied_autoencoders()}
+    latents = load_latents(path, checkpoints, images=len(load_test_split()[0]))
+    assert set(latents) == {f"correlation/{name}" for name in checkpoints} | {f"codes/{n}" for n in PRECOMPUTED_CODES}
+    assert path.stat().st_size < 3 * 2**20
+    name = PRECOMPUTED_CODES[0]
+    codes = encode(load_model(checkpoints[name]), digits)  # the first 512 test digits
+    assert torch.allclose(latents[f"codes/{name}"][:len(digits)].float(), codes, rtol=2e-3, atol=2e-3)

@@ -59,6 +59,7 @@ DRY_RUNS = {
     DCGAN[0]: (list(DCGAN[1:]), ["dcgan_non-saturating.safetensors", "dcgan_non-saturating.json",
                                  "dcgan_non-saturating_samples.png"]),
     "make_labelled_pool.py": ([], ["mnist_train_labelled_1000.npz", "mnist_train_unlabelled_10000.npz"]),
+    "precompute_latents.py": (["--threads", "1"], ["precomputed_latents.safetensors", "precomputed_latents.json"]),
     "make_face_folder.py": ([], ["train/face000.png", "train/face001.png", "held-out/face011.png"]),
     "train_latent_gan.py": (["--model", "cwgan-gp", "--threads", "1"],  # conditional, with the code classifier
                             ["latent_cwgan-gp.safetensors", "latent_cwgan-gp.json", "latent_cwgan-gp_samples.png",

@@ -1,8 +1,13 @@
 """The tabs' handlers called in-process, on tiny models: no server, milliseconds each."""
 
+import asyncio
+import logging
+import runpy
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 import numpy as np
@@ -11,9 +16,11 @@ import torch
 from PIL import Image
 
 from conftest import write_tiny_checkpoints
+from nnimg import data
 from nnimg.data import load_test_split, to_tensor
-from nnimg.ui import (gan_losses, interpolation, latent_space, own_pictures, reconstruction, restoration, sampling,
-                      widgets)
+from nnimg.ui import (digit_input, error_log, gan_losses, interpolation, latent_space, own_pictures, reconstruction,
+                      restoration, sampling, widgets)
+from nnimg.registry import checkpoint_dir
 from nnimg.ui.lab import lab
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,7 +52,7 @@ def test_reconstruct_leaves_out_the_missing_rows_and_reports_the_mse(seven, tiny
     with torch.no_grad():
         expected = float(((tiny_lab.zoo.autoencoder(10, 2)(x) - x) ** 2).mean())
     assert f"**MSE per pixel: {expected:.5f}**" in summary
-    assert grid.height == 2 * (56 + 4)  # the input row and d = 10: the other d are missing at depth 2
+    assert grid.height == 2 * (24 + 56 + 12)  # label line, tiles, gap: the input row and d = 10, no others
 
 
 def test_a_broken_checkpoint_is_one_sentence(seven):
@@ -56,13 +63,15 @@ def test_a_broken_checkpoint_is_one_sentence(seven):
 def test_latent_dims_for_depth_keeps_or_moves_to_the_nearest():
     assert reconstruction.latent_dims_for_depth(2, 10).value == 10
     assert reconstruction.latent_dims_for_depth(1, 100).value == 20
+    with pytest.raises(gr.Error, match="Unknown depth 7"):
+        reconstruction.latent_dims_for_depth(7, 10)
 
 
 def test_box_samples_make_two_rows_per_eight_and_the_same_for_the_same_seed():
     grid, summary = latent_space.latent_box_samples("ae_d10_l2", 16, 3)
     again, _ = latent_space.latent_box_samples("ae_d10_l2", 16, 3)
     assert np.array_equal(np.array(grid), np.array(again)) and "Mean classifier confidence" in summary
-    with pytest.raises(gr.Error, match="between 1 and 64"):
+    with pytest.raises(gr.Error, match="between 8 and 64"):
         latent_space.latent_box_samples("ae_d10_l2", 65, 3)
 
 
@@ -130,7 +139,7 @@ def test_sample_takes_any_shipped_latent_gan_by_name():
 def test_gan_grid_of_the_course_recipe_names_its_train_command():
     with pytest.raises(gr.Error, match="dcgan_course_non-saturating_samples.png is missing.*--recipe course"):
         gan_losses.gan_grid("non-saturating", -1, -1, "course")
-    with pytest.raises(gr.Error, match="ships the losses non-saturating"):
+    with pytest.raises(gr.Error, match="has the losses non-saturating"):
         gan_losses.gan_grid("saturating", -1, -1, "course-large-d")
 
 
@@ -141,7 +150,7 @@ def test_the_sample_tally_counts_what_the_digit_check_rejects():
 
 
 def test_captions_say_no_digit_where_the_check_fires():
-    assert widgets.captions(np.array([1, 7]), np.array([1.0, 0.9]), np.array([False, True])) == ["no digit", "7 90%"]
+    assert widgets.captions(np.array([1, 7]), np.array([1.0, 0.9]), np.array([False, True])) == ["no digit", "7: 90%"]
 
 
 def test_clearing_an_input_clears_the_outputs_without_an_error():
@@ -172,3 +181,89 @@ def test_own_pictures_are_restored_in_colour_with_psnr_and_ssim(tiny_lab, tmp_pa
         list(own_pictures.restore_picture("dcgan_pets_least-squares", {"path": str(picture)}, "painted mask", 10, 0))
     with pytest.raises(gr.Error, match="Unknown model"):
         list(own_pictures.restore_picture("dcgan_cats", {"path": str(picture)}, "noise-0.3", 10, 0))
+
+
+BAD_NUMBERS = [(1e30, "must be between"), (-5, "must be between"), (float("inf"), "must be a whole number"),
+               (float("nan"), "must be a whole number"), ("abc", "must be a whole number"),
+               (2.5, "must be a whole number"), (None, "must be a whole number")]
+
+
+@pytest.mark.parametrize("value, message", BAD_NUMBERS)
+def test_a_bad_seed_or_count_is_one_sentence(value, message):
+    with pytest.raises(gr.Error, match=f"The seed {message}"):
+        latent_space.latent_box_samples("ae_d10_l2", 16, value)
+    with pytest.raises(gr.Error, match=f"The seed {message}"):
+        sampling.sample("any", 5, value)
+    with pytest.raises(gr.Error, match=f"The number of samples {message}"):
+        sampling.sample("any", value, 0)
+
+
+def test_a_sample_grid_of_fewer_than_ten_is_as_wide_as_the_count():
+    assert sampling.sample("any", 5, 0)[0].shape == (28, 5 * 28)
+    assert sampling.sample("any", 10, 0)[0].shape == (28, 10 * 28)
+    assert sampling.sample("any", 23, 0)[0].shape == (3 * 28, 10 * 28)
+
+
+def test_a_drawing_that_is_no_image_or_is_empty_is_one_sentence(tmp_path):
+    notes, blank = tmp_path / "notes.png", tmp_path / "blank.png"
+    notes.write_text("hello")
+    Image.new("RGBA", (280, 280), (255, 255, 255, 255)).save(blank)
+    for composite, message in ((notes, "not an image"), (blank, "The drawing is empty"), (None, "No image was given")):
+        sketch = {"background": None, "layers": [], "composite": composite and {"path": str(composite)}}
+        with pytest.raises(gr.Error, match=message):
+            digit_input.use_drawing(sketch)
+
+
+def test_restore_compare_leaves_out_only_a_broken_method(seven, tmp_path, monkeypatch):
+    broken = shutil.copytree(checkpoint_dir(), tmp_path / "checkpoints")  # the tiny models, one file corrupted
+    (broken / "dcgan_non-saturating.safetensors").write_bytes(b"not a checkpoint")
+    monkeypatch.setenv("NNIMG_CHECKPOINTS", str(broken))
+    lab.cache_clear()
+    try:
+        *_, (rows, _, table, status, _) = restoration.restore_compare(seven, "window-10", ["gan", "classical"], 10, 0,
+                                                                      10, 9, 9, None)
+    finally:
+        lab.cache_clear()
+    assert [row[0] for row in table] == ["degraded input", "Gaussian (Wiener / conditional mean)"]
+    assert "Left out: the DCGAN prior" in status and "dcgan_non-saturating.safetensors is unreadable" in status
+
+
+def test_a_missing_test_split_is_one_sentence_on_the_page(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "TEST_SPLIT_PATH", tmp_path / "mnist_test.npz")
+    lab.cache_clear()
+    try:
+        demo = runpy.run_path(str(REPO / "app.py"))["demo"]  # app.py as a script: `import app` is left alone
+    finally:
+        lab.cache_clear()
+    shown = [block.value for block in demo.blocks.values() if isinstance(block, gr.Markdown)]
+    assert "mnist_test.npz is missing; it ships with nnimg" in shown[-1] and len(shown) == 2  # the header, the sentence
+
+
+def test_user_errors_log_one_line_and_bugs_keep_their_traceback(monkeypatch, caplog):
+    from gradio import route_utils
+
+    async def fails(*args, fn, **kwargs):
+        raise fn.error
+
+    monkeypatch.setattr(route_utils, "call_process_api", fails)
+    error_log.install()
+    event = SimpleNamespace(api_name="reconstruct", error=gr.Error("The image looks empty."))
+    with caplog.at_level(logging.INFO, logger="nnimg"), pytest.raises(gr.Error) as raised:
+        asyncio.run(route_utils.call_process_api(fn=event))
+    assert caplog.messages == ["user error in /reconstruct: The image looks empty."]
+    assert raised.value.print_exception is False  # Gradio prints no traceback for it
+    caplog.clear()
+    event.error = ValueError("a bug")
+    with caplog.at_level(logging.INFO, logger="nnimg"), pytest.raises(ValueError):
+        asyncio.run(route_utils.call_process_api(fn=event))
+    assert caplog.messages == []
+
+
+def test_a_page_load_runs_the_first_tabs_events_and_the_others_wait_for_their_first_opening():
+    demo = runpy.run_path(str(REPO / "app.py"))["demo"]
+    on_load = [fn.name for fn in demo.fns.values() if any(event == "load" for _, event in fn.targets)]
+    tabs = [block._id for block in demo.blocks.values() if isinstance(block, gr.Tab)]
+    selected = {block for fn in demo.fns.values() for block, event in fn.targets if event == "select"}
+    assert on_load == ["reconstruct"] and selected & set(tabs) == set(tabs[1:])
+    first = widgets._on_first(lambda value: value + 1)
+    assert first(1, 41) == 42 and first(2, 41) == gr.skip()

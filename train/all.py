@@ -6,12 +6,13 @@ dependency order, then a report of each rebuilt figure beside the shipped one an
     python train/all.py --dry-run        # every script's --dry-run, seconds each -> rebuilt/dry-run/
     python train/all.py --quick --only 'ae_*_l2,classifier'    # a subset: comma-separated name patterns
 
-Stages: data (the MNIST training split fetched once, the Transfer tab's pools rebuilt from it), the classifier,
-the autoencoders, the latent GANs, the DCGANs, the rest (PCA and the Gaussian prior, the digit check). In a stage
---jobs scripts run at once (default: 2 on the CPU, 1 on CUDA), each with --threads torch threads (default 1; a
-stage of one job gets the spare ones). A script reads the models it builds on (the latent GANs and the digit check:
-the classifier and ae_d10_l2) from OUT when they are there, else from the shipped checkpoints: --only rebuilds
-one model on the shipped inputs.
+Stages: data (the MNIST training split fetched once, the Transfer tab's pools rebuilt from it; the face photos
+written to OUT/faces/), the classifier, the autoencoders, the latent GANs, the DCGANs, the rest (PCA and the
+Gaussian prior, the digit check, the Latent space tab's precomputed codes). In a stage --jobs scripts run at once
+(default: 2 on the CPU, 1 on CUDA), each with --threads torch threads (default 1; a stage of one job gets the spare
+ones). Each runs in OUT (so a command's relative paths, faces/train, land there) and reads the models it builds on
+(the latent GANs and the digit check: the classifier and ae_d10_l2; the precomputed codes: the AEs they cover) from
+OUT when they are there, else from the shipped checkpoints: --only rebuilds one model on the shipped inputs.
 
 Everything goes under --out, by default rebuilt/PROFILE/ in the repository (ignored by git), never over the
 shipped checkpoints/ ($NNIMG_CHECKPOINTS): they are the report's reference; --out checkpoints overwrites them
@@ -23,8 +24,9 @@ run of another recipe.
 
 The report, printed and written to OUT/rebuild_report.md and .json: per artefact its figure, rebuilt and shipped
 (AEs: test MSE; classifier: test accuracy; PCA: test MSE at d = 10; digit check: the share of real test digits
-called "not a digit"; GANs: the Inception Score of 2,000 samples by the shipped reference classifier; pools: equal
-to the shipped ones or not), and the wall time of each stage and of all.
+called "not a digit"; GANs of digits: the Inception Score of 2,000 samples by the shipped reference classifier;
+precomputed codes: the d = 10 AE's mean absolute correlation off the diagonal; pools: equal to the shipped ones
+or not), and the wall time of each stage and of all.
 """
 
 from __future__ import annotations
@@ -50,38 +52,45 @@ from nnimg import cli  # noqa: E402
 from nnimg.checkpoints import CheckpointError, load_model  # noqa: E402
 from nnimg.data import LABELLED_POOL_PATH, UNLABELLED_POOL_PATH  # noqa: E402
 from nnimg.metrics import inception_score  # noqa: E402
-from nnimg.registry import (AE_STUDY_DEPTH, REFERENCE_CLASSIFIER, REGISTRY, REPO_ROOT, Shipped,  # noqa: E402
-                            ShippedAutoencoder, ShippedDCGAN, ShippedLatentGAN, autoencoder_name, checkpoint_dir,
-                            with_role)
+from nnimg.registry import (AE_STUDY_DEPTH, FACE_FOLDER, FACE_RECIPE, REFERENCE_CLASSIFIER, REGISTRY,  # noqa: E402
+                            REPO_ROOT, Shipped, ShippedAutoencoder, ShippedDCGAN, ShippedLatentGAN, autoencoder_name,
+                            checkpoint_dir, studied_autoencoders, with_role)
 from nnimg.sampling import fresh_samples, sample_digits  # noqa: E402
 from nnimg.training import predict_logits  # noqa: E402
 from nnimg.zoo import read_metrics  # noqa: E402
 
 STAGES = ("data", "classifier", "autoencoders", "latent GANs", "DCGANs", "the rest")
-DATA_JOB, DATA_COMMAND = "mnist_pools", "python train/make_labelled_pool.py"  # pools, not checkpoints: not registered
+# The data stage's jobs are not in the registry: they write data, not checkpoints (the faces to OUT/faces/).
+DATA_JOB, DATA_COMMAND = "mnist_pools", "python train/make_labelled_pool.py"
+FACES_JOB, FACES_COMMAND = "faces", "python train/make_face_folder.py"
 POOLS = (LABELLED_POOL_PATH, UNLABELLED_POOL_PATH)
 # What each script takes beyond --out and --dry-run (nnimg.cli.add_common_options): the training scripts resume,
 # skip what is finished and take --force; the fits refit every time (here they are skipped when done).
 TRAINING_OPTIONS = ("--force", "--threads", "--device")
 SCRIPT_OPTIONS = {"train_classifier.py": TRAINING_OPTIONS, "train_autoencoder.py": TRAINING_OPTIONS,
                   "train_latent_gan.py": TRAINING_OPTIONS, "train_dcgan.py": TRAINING_OPTIONS,
-                  "fit_pca.py": ("--threads",), "fit_digit_check.py": ("--threads",), "make_labelled_pool.py": ()}
-# The models a script reads (from OUT, else the shipped ones), beyond the training split of the data stage.
+                  "fit_pca.py": ("--threads",), "fit_digit_check.py": ("--threads",),
+                  "precompute_latents.py": ("--threads",), "make_labelled_pool.py": (), "make_face_folder.py": ()}
+# The models a script reads (from OUT, else the shipped ones), beyond the data stage's MNIST (and, for a DCGAN
+# trained on a folder, the faces: the only folder a shipped one trains on).
 STUDY_AUTOENCODER = autoencoder_name(10, AE_STUDY_DEPTH)  # train_latent_gan.py's --autoencoder default
 SCRIPT_INPUTS = {"train_latent_gan.py": ("classifier", STUDY_AUTOENCODER),
-                 "fit_digit_check.py": ("classifier", STUDY_AUTOENCODER)}
+                 "fit_digit_check.py": ("classifier", STUDY_AUTOENCODER),
+                 "precompute_latents.py": tuple(entry.name for entry in studied_autoencoders())}
 # The one artefact whose metrics JSON has another name (fit_pca.py writes both files).
 METRICS_FILES = {"gaussian_prior": "pca_metrics.json"}
 
 # --quick: flags appended to the train commands (the last of a repeated flag wins), the first matching pattern's.
 # Chosen from the shipped runs' wall_seconds (one thread per job, two jobs on two cores) for about 40 minutes on
-# two cores in all, a margin inside the hour. Estimated per stage: data 0.5 min (and MNIST's download), classifier
-# 1.5, autoencoders 13, latent GANs 6, DCGANs 15, the rest 1, the report 1.
+# two cores in all, a margin inside the hour. Estimated per stage: data 0.5 min (and the downloads), classifier
+# 1.5, autoencoders 13, latent GANs 6, DCGANs 16, the rest 2 (the precomputed codes' full recipe, 100 s), the
+# report 1.
 QUICK_FLAGS = (
     ("classifier", "--steps 400"),  # of 2,800 steps: 75 s
     ("ae_*", "--epochs 2"),  # of 20 to 90: 1,470 s for the 18
     ("latent_*", "--epochs 20"),  # of 70: 27 s (wgan) to 210 s (gan-course), 460 s for the 6
     ("dcgan_course-*", ""),  # the full recipe: it is already the first 300 G steps (560 s for the 2)
+    (f"dcgan_{FACE_RECIPE}_*", "--epochs 4"),  # 200 G steps of 500: 55 s each at the course's 28 px rate, more at 32
     ("dcgan_course_*", "--epochs 4 --steps 150"),  # 600 G steps of 9,370: 160 s each
     ("dcgan_*", "--epochs 4 --steps 150 --ema 0.99"),  # 600 of 14,992: 170 s each; the average's horizon 100 steps
 )
@@ -89,14 +98,17 @@ REPORT_SAMPLES = 2000  # samples per GAN for the report's Inception Score
 # The report's figure of the artefacts that are not AEs or GANs: (its name, the JSON file, the keys to it).
 FIGURES = {"classifier": ("test accuracy", "classifier.json", "test_accuracy"),
            "gaussian_prior": ("PCA test MSE, d = 10", "pca_metrics.json", "test_mse", "10"),
-           "digit_check": ("real digits called not a digit", "digit_check.json", "real_digits_called_not_a_digit")}
+           "digit_check": ("real digits called not a digit", "digit_check.json", "real_digits_called_not_a_digit"),
+           "precomputed_latents": ("mean abs. correlation off the diagonal, d = 10", "precomputed_latents.json",
+                                   "correlation_by_dim", "mean_abs_r_off_diagonal", "10")}
 DONE_BEFORE = "skipped (done before)"
 
 
 @dataclass(frozen=True)
 class Job:
     """One script run: `recipe` is the script and its flags (the registry's, --quick's, --dry-run), to which the
-    run adds --out and the options its script takes; `needs` the jobs it reads from, `outputs` its files."""
+    run adds --out (OUT/`folder`) and the options its script takes; `needs` the jobs it reads from, `outputs`
+    its files under OUT."""
 
     name: str
     stage: str
@@ -105,6 +117,7 @@ class Job:
     needs: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
     entry: Shipped | None = None
+    folder: str = ""
 
 
 def stage_of(entry: Shipped) -> str:
@@ -129,21 +142,24 @@ def _without_length(flags: list[str]) -> list[str]:
     return [flag for i, flag in enumerate(flags) if i not in dropped]
 
 
-def _job(name: str, stage: str, command: str, *, profile: str, entry: Shipped | None = None,
-         outputs: tuple[str, ...]) -> Job:
+def _job(name: str, stage: str, command: str, *, profile: str, outputs: tuple[str, ...],
+         entry: Shipped | None = None, folder: str = "") -> Job:
     script, *flags = shlex.split(command)[1:]  # without "python"
     if profile == "dry-run":
         flags = [*_without_length(flags), "--dry-run"]
     elif profile == "quick":
         flags += quick_flags(name)
-    needs = (DATA_JOB,) * (name != DATA_JOB) + SCRIPT_INPUTS.get(Path(script).name, ())
-    return Job(name, stage, (script, *flags), SCRIPT_OPTIONS[Path(script).name], needs, outputs, entry)
+    needs = ((DATA_JOB,) * (stage != "data") + (FACES_JOB,) * ("--data" in flags)
+             + SCRIPT_INPUTS.get(Path(script).name, ()))
+    return Job(name, stage, (script, *flags), SCRIPT_OPTIONS[Path(script).name], needs, outputs, entry, folder)
 
 
 def plan(*, profile: str = "full", only: str = "") -> list[Job]:
     """Every job in stage order: the data, then each registry entry's train command; `only`: comma-separated
     name patterns (the needs of the chosen jobs are then read from OUT or the shipped checkpoints)."""
-    jobs = [_job(DATA_JOB, "data", DATA_COMMAND, profile=profile, outputs=tuple(path.name for path in POOLS))]
+    jobs = [_job(DATA_JOB, "data", DATA_COMMAND, profile=profile, outputs=tuple(path.name for path in POOLS)),
+            _job(FACES_JOB, "data", FACES_COMMAND, profile=profile, outputs=(f"{FACE_FOLDER}/train",),
+                 folder=FACE_FOLDER)]
     jobs += [_job(entry.name, stage_of(entry), entry.train_command, profile=profile, entry=entry,
                   outputs=(f"{entry.name}.safetensors", METRICS_FILES.get(entry.name, f"{entry.name}.json")))
              for entry in REGISTRY]
@@ -158,7 +174,7 @@ def _argv(job: Job, out: Path, *, threads: int, force: bool, device: str | None)
     option_values = {"--force": [] if force else None, "--threads": [str(threads)], "--device": device and [device]}
     options = [word for option in job.options if option_values[option] is not None
                for word in (option, *option_values[option])]
-    return [sys.executable, str(REPO_ROOT / job.recipe[0]), *job.recipe[1:], "--out", str(out), *options]
+    return [sys.executable, str(REPO_ROOT / job.recipe[0]), *job.recipe[1:], "--out", str(out / job.folder), *options]
 
 
 def _run(job: Job, argv: list[str], out: Path) -> tuple[str, float]:
@@ -169,7 +185,7 @@ def _run(job: Job, argv: list[str], out: Path) -> tuple[str, float]:
     with open(out / "logs" / f"{job.name}.log", "w") as log:
         log.write(shlex.join(argv) + "\n\n")
         log.flush()
-        code = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT,
+        code = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, cwd=out,
                               env=os.environ | {"PYTHONUNBUFFERED": "1"}).returncode
     seconds = time.perf_counter() - started
     if code == 0:
@@ -260,8 +276,10 @@ def figure(job: Job, folder: Path, classifier: torch.nn.Module | None) -> tuple[
     """The figure that sums up `job`'s artefact in `folder` (the rebuilt OUT, or the shipped files): its name
     and value (None when missing)."""
     entry = job.entry
-    if entry is None:
+    if job.name == DATA_JOB:
         return "pools equal to the shipped ones", _same_pools(folder)
+    if entry is None or "--data" in job.recipe:  # the face photos, and the DCGANs trained on them
+        return "none (not digits)", None
     if isinstance(entry, ShippedAutoencoder):
         return "test MSE", _read_figure(folder / f"{entry.name}.json", "test_mse")
     if isinstance(entry, (ShippedLatentGAN, ShippedDCGAN)):

@@ -11,6 +11,8 @@ import numpy as np
 from nnimg.checkpoints import CheckpointError
 from nnimg.preprocess import InvalidImageError, read_image_file, to_mnist_digit
 
+MAX_SEED = 2**32 - 1  # seeds are whole numbers from 0 to this (numpy's and torch's generators take them all)
+
 
 @contextmanager
 def user_errors() -> Iterator[None]:
@@ -33,26 +35,49 @@ def digit(image: dict | str | None) -> np.ndarray:
 
 
 def whole_number(value, name: str) -> int:
-    """`value` as an int, or a gr.Error naming the field."""
+    """`value` (an int, a whole float or such a text) as an int, or a gr.Error naming the field: a
+    fraction, text, infinity or NaN is refused, not rounded."""
     try:
-        return int(value)
+        number = float(value) if isinstance(value, str) else value
+        if float(number).is_integer():
+            return int(number)
+    except (TypeError, ValueError, OverflowError):
+        pass
+    raise gr.Error(f"The {name} must be a whole number, not {value!r}.")
+
+
+def between(value, name: str, low: float, high: float) -> float:
+    """A number from `low` to `high` (not NaN), or a gr.Error naming the field and the range."""
+    try:
+        number = float(value)
     except (TypeError, ValueError):
-        raise gr.Error(f"The {name} must be a whole number, not {value!r}.") from None
+        raise gr.Error(f"The {name} must be a number, not {value!r}.") from None
+    if not low <= number <= high:
+        raise gr.Error(f"The {name} must be between {low:g} and {high:g}, not {value!r}.")
+    return number
 
 
 def bounded(value, name: str, low: int, high: int) -> int:
     """A whole number from `low` to `high`, or a gr.Error naming the field and the range."""
     number = whole_number(value, name)
     if not low <= number <= high:
-        raise gr.Error(f"The {name} must be between {low} and {high}, not {number}.")
+        raise gr.Error(f"The {name} must be between {low} and {high}, not {value!r}.")
     return number
+
+
+def seed(value, name: str = "seed") -> int:
+    """A seed from 0 to MAX_SEED, or a gr.Error naming the field."""
+    return bounded(value, name, 0, MAX_SEED)
 
 
 def one_of(value, choices, name: str):
     """`value` if it is one of `choices`, else a gr.Error listing them."""
-    if value not in choices:
-        raise gr.Error(f"Unknown {name} {value!r}; choose one of {', '.join(map(str, choices))}.")
-    return value
+    try:
+        if value in choices:
+            return value
+    except TypeError:  # unhashable (a list, a dict): none of them
+        pass
+    raise gr.Error(f"Unknown {name} {value!r}; choose one of {', '.join(map(str, choices))}.")
 
 
 def asked_digit(value) -> int | None:

@@ -5,16 +5,15 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from nnimg.preprocess import InvalidImageError, to_mnist_digit
+from nnimg.preprocess import InvalidImageError, read_image_file, to_mnist_digit
+from nnimg.ui import checks
 from nnimg.ui.lab import lab
 
 
 def test_digit(index: float) -> np.ndarray:
     """One digit of the MNIST test split, by index."""
     images = lab().test_images
-    if index is None or not float(index).is_integer() or not 0 <= index < len(images):
-        raise gr.Error(f"The test split has images 0 to {len(images) - 1}; {index} is not one of them.")
-    return images[int(index)]
+    return images[checks.bounded(index, "test index", 0, len(images) - 1)]
 
 
 def random_index() -> int:
@@ -23,9 +22,12 @@ def random_index() -> int:
 
 
 def use_drawing(sketch: dict | None) -> np.ndarray:
-    """The drawn digit, brought to MNIST's convention."""
-    composite = (sketch or {}).get("composite")
+    """The drawn digit, brought to MNIST's convention, from the raw payload of the drawing pad (its
+    `composite` file)."""
+    composite = sketch.get("composite") if isinstance(sketch, dict) else None
+    with checks.user_errors():
+        drawing = read_image_file(composite.get("path") if isinstance(composite, dict) else composite)
     try:
-        return to_mnist_digit(composite)
-    except InvalidImageError as error:
-        raise gr.Error("The drawing is empty: draw a digit first." if composite is not None else str(error)) from None
+        return to_mnist_digit(drawing)
+    except InvalidImageError:
+        raise gr.Error("The drawing is empty: draw a digit first.") from None

@@ -3,6 +3,7 @@ generator losses, its samples and curves along training, sample quality, and liv
 
 from __future__ import annotations
 
+import logging
 import time
 
 import gradio as gr
@@ -15,15 +16,16 @@ from nnimg.live_training import train_dcgans_live
 from nnimg.losses import GENERATOR_LOSSES
 from nnimg.metrics import sample_quality
 from nnimg.plots import gan_curves, image_grid, live_gan_curves
-from nnimg.registry import (DCGAN_LOSSES, DCGAN_RECIPES, ShippedDCGAN, dcgan_recipes, find_dcgan, folder_dcgans,
-                            shipped_dcgans)
+from nnimg.registry import (DCGAN_LOSSES, DCGAN_RECIPES, FACE_RECIPE, FACE_RECIPE_DISPLAY, ShippedDCGAN,
+                            dcgan_recipes, find_dcgan, folder_dcgans, shipped_dcgans)
 from nnimg.ui import checks
 from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
 from nnimg.ui.widgets import HEAVY, OnLoad, image_output
 from nnimg.zoo import read_metrics
 
-MAX_LIVE_STEPS, QUALITY_SAMPLES = 1000, 1000
+log = logging.getLogger(__name__)
+MAX_LIVE_STEPS, QUALITY_SAMPLES, LIVE_LR_RANGE = 1000, 1000, (1e-5, 1e-2)
 MAX_LIVE_SECONDS = 240  # live training stops here, whatever the steps asked, so one student cannot hold a worker
 
 
@@ -53,7 +55,7 @@ def gan_grid(loss: str, epoch: float = -1, seed: float = -1, recipe: str = "ship
     """An 8x8 grid (224x224 for digits) of samples from the DCGAN of `loss` and `recipe` ("shipped": ours,
     "course": the course's, or the name of a run on a folder of pictures): after `epoch` epochs (-1: the
     end) from the fixed training noise (seed -1), or fresh noise from the final generator."""
-    epoch, seed = checks.whole_number(epoch, "epoch"), checks.whole_number(seed, "seed")
+    epoch, seed = checks.whole_number(epoch, "epoch"), checks.bounded(seed, "seed", -1, checks.MAX_SEED)
     snapshots = _snapshots(loss, recipe)
     last = len(snapshots) - 1
     if not -1 <= epoch <= last:
@@ -106,14 +108,13 @@ def gan_live(losses: list[str], steps: float, lr: float, d_steps: float):
     """Train small DCGANs from scratch on the 11,000 shipped training digits, one per chosen loss, in
     turns; stream their grids (from the same noise) and curves every 10 steps; stop after
     MAX_LIVE_SECONDS."""
-    losses = [checks.one_of(loss, GENERATOR_LOSSES, "generator loss") for loss in losses or []]
+    losses = [checks.one_of(loss, GENERATOR_LOSSES, "generator loss")
+              for loss in (losses if isinstance(losses, list) else [losses])]
     if not losses:
         raise gr.Error("Choose at least one generator loss to train.")
     steps = checks.bounded(steps, "number of steps", 10, MAX_LIVE_STEPS)
     d_steps = checks.bounded(d_steps, "D steps per G step", 1, 5)
-    lr = float(lr)
-    if not 1e-5 <= lr <= 1e-2:
-        raise gr.Error(f"The learning rate must be between 0.00001 and 0.01, not {lr}.")
+    lr = checks.between(lr, "learning rate", *LIVE_LR_RANGE)
     grids, records = dict.fromkeys(GENERATOR_LOSSES), {loss: [] for loss in losses}
     started = time.monotonic()
     for events in train_dcgans_live(losses, lab().training_digits, steps=steps, lr=lr, d_steps=d_steps):
@@ -124,7 +125,12 @@ def gan_live(losses: list[str], steps: float, lr: float, d_steps: float):
         for loss, event in events.items():
             grids[loss] = image_grid(event.pop("samples").numpy(), columns=8)
             records[loss].append(event)
-        yield [grids[loss] for loss in GENERATOR_LOSSES] + [live_gan_curves(records)]
+        try:
+            yield [grids[loss] for loss in GENERATOR_LOSSES] + [live_gan_curves(records)]
+        except GeneratorExit:  # Gradio closes the run when its client cancels it or goes away
+            log.info("live training stopped at step %d of %d: its client cancelled or left",
+                     records[losses[0]][-1]["step"], steps)
+            raise
 
 
 def _last_epoch(loss: str, recipe: str) -> int:
@@ -149,7 +155,8 @@ def build() -> OnLoad:
                 "labels are used). The gradient curve shows the gradient of the adversarial loss alone.")
     folders = sorted({entry.recipe for entry in folder_dcgans()})
     recipe = gr.Radio([(DCGAN_RECIPES[key], key) for key in ("shipped", "course")]
-                      + [(f"your pictures: {name} (train/train_dcgan.py --data)", name) for name in folders],
+                      + [(FACE_RECIPE_DISPLAY if name == FACE_RECIPE else f"your pictures: {name}", name)
+                         for name in folders],
                       value="shipped", label="Recipe")
     on_open, on_recipe = [], []
     with gr.Row():
@@ -160,7 +167,7 @@ def build() -> OnLoad:
                                   label="Epoch (-1: end of training)")
                 grid = image_output("64 samples from fixed noise")
                 curves = gr.Plot()
-                loss_box = gr.Textbox(loss, visible=False)
+                loss_box = gr.Radio(list(DCGAN_LOSSES), value=loss, visible=False, label="Generator loss")
                 seed = gr.Number(-1, visible=False)
                 first = loss == DCGAN_LOSSES[0]  # the others are the same endpoint with another loss
                 grid_inputs = [loss_box, epoch, seed, recipe]
@@ -194,7 +201,7 @@ def build() -> OnLoad:
     with gr.Row():
         live_losses = gr.CheckboxGroup(list(GENERATOR_LOSSES), value=list(GENERATOR_LOSSES), label="Losses")
         live_steps = gr.Slider(10, MAX_LIVE_STEPS, value=200, step=10, label="Generator steps")
-        live_lr = gr.Number(2e-3, label="Learning rate")
+        live_lr = gr.Number(2e-3, minimum=LIVE_LR_RANGE[0], maximum=LIVE_LR_RANGE[1], label="Learning rate")
         live_d_steps = gr.Slider(1, 5, value=1, step=1, label="D steps per G step")
     with gr.Row():
         train_button = gr.Button("Train", variant="primary")
@@ -203,6 +210,6 @@ def build() -> OnLoad:
         live_grids = [image_output(loss) for loss in GENERATOR_LOSSES]
     live_curves = gr.Plot()
     event = train_button.click(gan_live, [live_losses, live_steps, live_lr, live_d_steps], live_grids + [live_curves],
-                               api_name="gan_live", **HEAVY)
+                               api_name="gan_live", preprocess=False, **HEAVY)
     stop_button.click(None, cancels=[event], api_visibility="private")
     return on_open

@@ -15,7 +15,7 @@ from nnimg.sampling import generate, label_path, noise, noise_path
 from nnimg.ui import checks
 from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
-from nnimg.ui.widgets import DIGIT_CHOICES, OnLoad, captions, digit_image, image_output
+from nnimg.ui.widgets import DIGIT_CHOICES, OnLoad, captioned_image, captions, digit_image, image_output
 
 MAX_STEPS = 16
 PRESET_PAIRS = {"1 → 5": (1, 5), "3 → 6": (3, 6), "0 → 4": (0, 4)}  # the write-ups' pairs
@@ -57,6 +57,7 @@ def interpolate_rows(image_a, image_b, model_names: list[str], steps: float):
     steps = checks.bounded(steps, "number of steps", 2, MAX_STEPS)
     if not model_names:
         raise gr.Error("Choose at least one autoencoder to interpolate with.")
+    model_names = [checks.one_of(name, lab().zoo.shipped, "autoencoder") for name in model_names]
     rows, missing = [], []
     for name in model_names:
         try:
@@ -76,7 +77,7 @@ def interpolate_noise(seed_a: float, seed_b: float, digit_a, digit_b, steps: flo
     """Paths in the latent WGANs' noise space: the unconditional WGAN from the noise of seed A to
     that of seed B; the conditional one from digit A to digit B (noise of seed A), with the
     classifier's reading under each frame."""
-    seed_a, seed_b = checks.whole_number(seed_a, "seed A"), checks.whole_number(seed_b, "seed B")
+    seed_a, seed_b = checks.seed(seed_a, "seed A"), checks.seed(seed_b, "seed B")
     steps = checks.bounded(steps, "number of steps", 2, MAX_STEPS)
     first, second = checks.asked_digit(digit_a), checks.asked_digit(digit_b)
     zoo, rows = lab().zoo, []
@@ -115,7 +116,7 @@ def build() -> OnLoad:
                                            value=["ae_d10_l2", "ae_d20_l2", "ae_uniform_d10_l2"],
                                            label="Autoencoders to compare")
             button = gr.Button("Interpolate", variant="primary")
-    rows = image_output("One row per autoencoder")
+    rows = captioned_image("One row per autoencoder")
     gr.Markdown("### In a GAN's noise space\nThe latent WGAN's generator maps noise to AE codes. Walking in its "
                 "noise (or, for the conditional WGAN, between two digit labels) tends to stay on digits, where the "
                 "AE's straight lines above leave them.")
@@ -125,18 +126,18 @@ def build() -> OnLoad:
         digit_a = gr.Dropdown(DIGIT_CHOICES, value="6", label="Digit A (conditional row)")
         digit_b = gr.Dropdown(DIGIT_CHOICES, value="7", label="Digit B (conditional row)")
         noise_button = gr.Button("Interpolate in noise space")
-    noise_rows = image_output("Noise-space paths")
+    noise_rows = captioned_image("Noise-space paths")
     with gr.Accordion("One strip as an exact PNG (the /interpolate endpoint)", open=False):
         latent_dim = gr.Dropdown(list(AE_LATENT_DIMS), value=10, label="Latent size d")
         strip = image_output("Strip: steps frames of 28x28, side by side")
         readings = gr.Textbox(label="Classifier's reading of each frame")
 
-    pair.change(interpolation_preset, pair, [image_a, image_b], api_name="interpolation_preset")
+    pair.change(interpolation_preset, pair, [image_a, image_b], api_name="interpolation_preset", preprocess=False)
     rows_inputs = [image_a, image_b, model_names, steps]
     gr.on([button.click, image_a.change, image_b.change, steps.release], interpolate_rows, rows_inputs, rows,
           api_name="interpolate_rows", preprocess=False)
     gr.on([button.click, latent_dim.change], interpolate, [image_a, image_b, latent_dim, steps], [strip, readings],
           api_name="interpolate", preprocess=False)
     noise_inputs = [seed_a, seed_b, digit_a, digit_b, steps]
-    noise_button.click(interpolate_noise, noise_inputs, noise_rows, api_name="interpolate_noise")
+    noise_button.click(interpolate_noise, noise_inputs, noise_rows, api_name="interpolate_noise", preprocess=False)
     return [(interpolate_rows, rows_inputs, rows), (interpolate_noise, noise_inputs, noise_rows)]

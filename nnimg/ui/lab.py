@@ -4,12 +4,14 @@ results. Built on first use, so importing a tab module does nothing."""
 from __future__ import annotations
 
 import functools
+import zipfile
 from collections.abc import Callable
 from typing import TypeVar
 
 import numpy as np
 import torch
 
+from nnimg import data
 from nnimg.data import load_labelled_pool, load_test_split, load_unlabelled_pool, to_tensor
 from nnimg.latent import correlation_by_dim, encode
 from nnimg.metrics import classifier_features, correlation_matrix
@@ -23,11 +25,25 @@ from nnimg.zoo import ModelZoo, read_metrics
 T = TypeVar("T")
 
 
+class LabUnavailableError(RuntimeError):
+    """The shipped test split cannot be read, so no tab can work: one sentence saying what to do."""
+
+
+def _test_split() -> tuple[np.ndarray, np.ndarray]:
+    try:
+        return load_test_split()
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as error:
+        state = "missing" if isinstance(error, FileNotFoundError) else "unreadable or altered"
+        message = (f"The MNIST test split {data.TEST_SPLIT_PATH} is {state}; it ships with nnimg, so restore it "
+                   "from the repository (git checkout -- nnimg/assets/mnist_test.npz).")
+        raise LabUnavailableError(message) from error
+
+
 class Lab:
     """The test split, the model zoo, and codes and features computed once per model."""
 
     def __init__(self) -> None:
-        self.test_images, self.test_labels = load_test_split()
+        self.test_images, self.test_labels = _test_split()
         self.test_x, self.test_y = to_tensor(self.test_images), torch.from_numpy(self.test_labels)
         self.zoo = ModelZoo()
         self.first_of_each_digit = [int(np.flatnonzero(self.test_labels == digit)[0]) for digit in range(10)]

@@ -16,16 +16,18 @@ from nnimg.registry import (AE_STUDY_DEPTH, AE_UNIFORM_LATENT_DIMS, LATENT_VIEW_
 from nnimg.ui import checks
 from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
-from nnimg.ui.widgets import OnLoad, captions, image_output
+from nnimg.ui.widgets import OnLoad, captioned_image, captions
 from nnimg.zoo import read_metrics
 
 MAX_SAMPLES, SAMPLES_PER_ROW, UNIFORM_SAMPLES = 64, 8, 32
+PROJECTIONS = ("two coordinates", "principal components")
 CORRELATION_SUMMARIES = {"mean_abs_r_with_diagonal": "mean |r|, diagonal included",
                          "mean_abs_r_off_diagonal": "mean |r|, off the diagonal",
                          "max_abs_r_off_diagonal": "max |r| off the diagonal"}
 
 
 def _model(model_name: str) -> Autoencoder:
+    checks.one_of(model_name, lab().zoo.shipped, "autoencoder")
     with checks.user_errors():
         return lab().zoo.named_autoencoder(model_name)
 
@@ -37,6 +39,7 @@ def _codes(model_name: str) -> tuple[Autoencoder, torch.Tensor]:
 
 def latent_scatter(model_name: str, projection: str, x_coordinate: float, y_coordinate: float) -> go.Figure:
     """The test codes of an AE on two coordinates or their first two principal components."""
+    projection = checks.one_of(projection, PROJECTIONS, "projection")
     _, codes = _codes(model_name)
     latent_dim = codes.shape[1]
     coordinates = None
@@ -52,7 +55,7 @@ def latent_box_samples(model_name: str, count: float, seed: float):
     """Decode real codes and codes drawn uniformly from the box the codes span, with the
     classifier's label and confidence under each."""
     model, codes = _codes(model_name)
-    count, seed = checks.bounded(count, "number of samples", 1, MAX_SAMPLES), checks.whole_number(seed, "seed")
+    count, seed = checks.bounded(count, "number of samples", SAMPLES_PER_ROW, MAX_SAMPLES), checks.seed(seed)
     with checks.user_errors():
         samples = real_and_box_samples(model, lab().zoo.classifier, codes, count, seed=seed)
         digits = {kind: lab().is_digit(images) for kind, (images, _, _) in samples.items()}
@@ -119,7 +122,7 @@ def uniform_report(latent_dim: float):
         rows += [(kind, images[:half], captions(labels[:half], confidence[:half], digits[:half])),
                  ("", images[half:], captions(labels[half:], confidence[half:], digits[half:]))]
     table.append(["Uniform[0, 1]", 0.5, round(1 / 12, 4), 0.0, 1.8, None, None, None])
-    return histograms, table, image_rows(rows)
+    return histograms, table, image_rows(rows, max_columns=8)
 
 
 def build() -> OnLoad:
@@ -129,7 +132,7 @@ def build() -> OnLoad:
     model_name = gr.Dropdown(lab().autoencoder_choices(), value=LATENT_VIEW_DEFAULT,
                              label="Autoencoder")
     with gr.Row():
-        projection = gr.Radio(["two coordinates", "principal components"], value="two coordinates",
+        projection = gr.Radio(list(PROJECTIONS), value="two coordinates",
                               label="Projection (d > 2)")
         x_coordinate = gr.Number(value=0, precision=0, minimum=0, label="x coordinate")
         y_coordinate = gr.Number(value=1, precision=0, minimum=0, label="y coordinate")
@@ -141,7 +144,7 @@ def build() -> OnLoad:
         seed = gr.Number(value=0, precision=0, label="Seed")
         box_button = gr.Button("Draw again")
     box_summary = gr.Markdown()
-    box_grid = image_output("Decoded real codes (top) and uniform box samples (bottom)")
+    box_grid = captioned_image("Decoded real codes (top) and uniform box samples (bottom)")
     gr.Markdown("### Correlation of the coordinates\nPearson r on 8,000 random test images (fixed seed). "
                 "The write-ups disagree because they summarise differently: the mean of |r| over the whole "
                 "matrix includes the d ones on its diagonal, worth 1/d alone, so it falls as d grows, while "
@@ -158,17 +161,18 @@ def build() -> OnLoad:
                            label="Moments of the test codes (averaged over coordinates), reconstruction error, the "
                            "classifier's mean confidence on decoded Uniform[0, 1]^d codes, and the share of those "
                            "the digit check takes for digits", interactive=False)
-    uniform_samples = image_output("Decoded Uniform[0, 1]^d codes: plain AE (top), uniform-latent AE (bottom)")
+    uniform_samples = captioned_image("Decoded Uniform[0, 1]^d codes: plain AE (top), uniform-latent AE (bottom)")
 
     scatter_inputs = [model_name, projection, x_coordinate, y_coordinate]
     gr.on([model_name.change, projection.change, x_coordinate.submit, y_coordinate.submit], latent_scatter,
-          scatter_inputs, scatter, api_name="latent_scatter")
+          scatter_inputs, scatter, api_name="latent_scatter", preprocess=False)
     box_inputs, box_outputs = [model_name, count, seed], [box_grid, box_summary]
     gr.on([model_name.change, box_button.click, count.release], latent_box_samples, box_inputs, box_outputs,
-          api_name="latent_box_samples")
-    model_name.change(latent_correlation, model_name, [heatmap, correlation_curve], api_name="latent_correlation")
+          api_name="latent_box_samples", preprocess=False)
+    model_name.change(latent_correlation, model_name, [heatmap, correlation_curve], api_name="latent_correlation",
+                      preprocess=False)
     uniform_outputs = [histograms, moments, uniform_samples]
-    uniform_dim.change(uniform_report, uniform_dim, uniform_outputs, api_name="uniform_report")
+    uniform_dim.change(uniform_report, uniform_dim, uniform_outputs, api_name="uniform_report", preprocess=False)
     return [(latent_scatter, scatter_inputs, scatter), (latent_box_samples, box_inputs, box_outputs),
             (latent_correlation, [model_name], [heatmap, correlation_curve]),
             (uniform_report, [uniform_dim], uniform_outputs)]

@@ -19,7 +19,7 @@ from nnimg.restore import Degraded, apply_mask, degrade, known_from_painting
 from nnimg.sampling import fresh_samples
 from nnimg.ui import checks
 from nnimg.ui.lab import lab
-from nnimg.ui.widgets import HEAVY, image_output
+from nnimg.ui.widgets import HEAVY, small_image
 from nnimg.zoo import restore_with_dcgan
 
 PICTURE_DEGRADATIONS = ("none (inversion)", "noise-0.3", "noise-0.5", "window-8", "painted mask")
@@ -51,7 +51,7 @@ def _as_image(images: torch.Tensor) -> np.ndarray:
 
 
 def _painted(editor: dict | None, side: int) -> torch.Tensor:
-    layers = (editor or {}).get("layers") or []
+    layers = (editor.get("layers") if isinstance(editor, dict) else None) or []
     try:
         layer = read_image_file(layers[0].get("path")) if layers and isinstance(layers[0], dict) else None
         known = known_from_painting(layer[..., -1] if layer.ndim == 3 else layer, side) if layer is not None else None
@@ -74,7 +74,7 @@ def _degraded(clean: torch.Tensor, degradation: str, seed: int, editor: dict | N
 def model_picture(model: str, seed: float) -> np.ndarray:
     """A picture drawn by the model itself from `seed`: a test picture that G can surely match."""
     generator = _generator(model)
-    samples = fresh_samples(generator, 1, checks.whole_number(seed, "seed"))
+    samples = fresh_samples(generator, 1, checks.seed(seed))
     return as_uint8(samples[0].numpy())
 
 
@@ -89,7 +89,7 @@ def restore_picture(model: str, image, degradation: str, steps: float, seed: flo
     kept for masks) and its PSNR and SSIM against the clean one, beside the degraded input's."""
     generator = _generator(model)
     clean = _picture(generator, image)
-    steps, seed = checks.bounded(steps, "number of steps", 10, MAX_STEPS), checks.whole_number(seed, "seed")
+    steps, seed = checks.bounded(steps, "number of steps", 10, MAX_STEPS), checks.seed(seed)
     degraded = _degraded(clean, degradation, seed, editor)
     inversion = degradation == PICTURE_DEGRADATIONS[0]  # nothing is erased: G's best match is the answer
     shown = _as_image(degraded.observed)
@@ -123,14 +123,14 @@ def build() -> None:
             canvas = gr.ImageEditor(label="Paint the part to erase (painted mask)", type="filepath", format="png",
                                     sources=(), brush=gr.Brush(colors=["#ff0000"], default_size=12,
                                                                color_mode="fixed"))
-            degraded, restored = image_output("Degraded input"), image_output("Restored")
+            degraded, restored = small_image("Degraded input"), small_image("Restored")
         with gr.Row():
             sample_button = gr.Button("A picture drawn by the model")
             mask_button = gr.Button("Paint a mask on it")
             restore_button = gr.Button("Restore", variant="primary")
             stop_button = gr.Button("Stop")
         summary = gr.Markdown()
-    sample_button.click(model_picture, [model, seed], picture, api_name="model_picture")
+    sample_button.click(model_picture, [model, seed], picture, api_name="model_picture", preprocess=False)
     mask_button.click(picture_canvas, [model, picture], canvas, api_name="picture_canvas", preprocess=False)
     event = restore_button.click(restore_picture, [model, picture, degradation, steps, seed, canvas],
                                  [degraded, restored, summary], api_name="restore_picture", preprocess=False,

@@ -14,13 +14,17 @@ from nnimg.ui import checks
 from nnimg.ui.digit_input import random_index, test_digit, use_drawing
 from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
-from nnimg.ui.widgets import OnLoad, digit_image, drawing_input
+from nnimg.ui.widgets import OnLoad, captioned_image, digit_image, drawing_input, small_image
 from nnimg.zoo import read_metrics
+
+DEPTHS = (1, 2, 3)  # the autoencoders' numbers of conv layers
 
 
 def latent_dims_for_depth(depth: int, latent_dim: int) -> gr.Dropdown:
-    """Offer only the latent sizes that ship at this depth, keeping the current one if it does."""
-    dims = lab().zoo.latent_dims(checks.whole_number(depth, "depth"))
+    """Offer only the latent sizes that ship at this depth, keeping the current one if it does. Its
+    event runs without preprocessing: the dropdown's narrowed choices stay in the session's state, and
+    Gradio would then refuse a latent size of another depth in the next call."""
+    dims = lab().zoo.latent_dims(checks.one_of(checks.whole_number(depth, "depth"), DEPTHS, "depth"))
     latent_dim = checks.whole_number(latent_dim, "latent size")
     value = latent_dim if latent_dim in dims else min(dims, key=lambda d: abs(d - latent_dim))
     return gr.Dropdown(choices=dims, value=value)
@@ -51,7 +55,7 @@ def reconstruct(image: dict | str | None, latent_dim: int, depth: int):
         except CheckpointError:
             gr.Warning(f"The d = {d}, depth {depth} checkpoint is missing; its row is left out.")
     summary = f"**MSE per pixel: {mse[0]:.5f}** (d = {latent_dim}, {depth} conv layer{'s' * (depth > 1)})"
-    return (reconstruction[0] * 255).round().astype(np.uint8), digit, summary, image_rows(rows)
+    return (reconstruction[0] * 255).round().astype(np.uint8), digit, summary, image_rows(rows, max_columns=11)
 
 
 def compare_fc(image: dict | str | None):
@@ -68,7 +72,7 @@ def compare_fc(image: dict | str | None):
         rows.append((entry.display.split(" (")[0], decode(model, encode(model, x))[:, 0].numpy(), None))
         mse = (read_metrics(entry.metrics_path) or {}).get("test_mse", float("nan"))
         errors.append(f"{entry.display}: test MSE {mse:.4f}")
-    return image_rows(rows), "; ".join(errors) + "."
+    return image_rows(rows, max_columns=11), "; ".join(errors) + "."
 
 
 def build() -> OnLoad:
@@ -88,30 +92,29 @@ def build() -> OnLoad:
             sketch, use_drawing_button = drawing_input("Draw a digit")
         with gr.Column(scale=1):
             with gr.Row():
-                depth = gr.Radio([1, 2, 3], value=AE_DEFAULT_DEPTH, label="Conv layers (depth)")
+                depth = gr.Radio(list(DEPTHS), value=AE_DEFAULT_DEPTH, label="Conv layers (depth)")
                 latent_dim = gr.Dropdown(list(AE_LATENT_DIMS), value=10, label="Latent size d")
             with gr.Row():
-                model_input = digit_image("What the model sees (28x28)", interactive=False)
-                reconstruction = digit_image("Reconstruction", interactive=False)
+                model_input = small_image("What the model sees (28x28)")
+                reconstruction = small_image("Reconstruction")
             summary = gr.Markdown()
-    comparison = gr.Image(label="The same digits at every shipped d (first column: yours)", format="png",
-                          interactive=False, elem_classes="pixelated")
+    comparison = captioned_image("The same digits at every shipped d (first column: yours)")
     gr.Plot(mse_curve(lab().zoo.mse_curves(), title="Test reconstruction error against latent size"))
     with gr.Accordion("Without fully connected layers (the course's first autoencoder)", open=False):
         gr.Markdown("The code is the last convolution's 4x4 map of one channel (d = 16), beside the d = 15 "
                     "autoencoder with FC layers, trained with the same recipe.")
         fc_button = gr.Button("Compare on this digit")
-        fc_rows = gr.Image(label="Input, without FC layers, with FC layers", format="png", interactive=False,
-                           elem_classes="pixelated")
+        fc_rows = captioned_image("Input, without FC layers, with FC layers")
         fc_summary = gr.Markdown()
 
-    index.change(test_digit, index, digit_input, api_name="test_digit")
+    index.change(test_digit, index, digit_input, api_name="test_digit", preprocess=False)
     random_button.click(random_index, None, index, api_name="random_index")
-    use_drawing_button.click(use_drawing, sketch, digit_input, api_name="use_drawing")
+    use_drawing_button.click(use_drawing, sketch, digit_input, api_name="use_drawing", preprocess=False)
     inputs, outputs = [digit_input, latent_dim, depth], [reconstruction, model_input, summary, comparison]
     gr.on([digit_input.change, latent_dim.change], reconstruct, inputs, outputs, api_name="reconstruct",
           preprocess=False)
-    depth.change(latent_dims_for_depth, [depth, latent_dim], latent_dim, api_name="latent_dims_for_depth").then(
+    depth.change(latent_dims_for_depth, [depth, latent_dim], latent_dim, api_name="latent_dims_for_depth",
+                 preprocess=False).then(
         reconstruct, inputs, outputs, api_visibility="private", preprocess=False)
     fc_button.click(compare_fc, digit_input, [fc_rows, fc_summary], api_name="compare_fc", preprocess=False)
     return [(reconstruct, inputs, outputs)]

@@ -16,10 +16,11 @@ from nnimg.ui import checks, own_pictures
 from nnimg.ui.digit_input import test_digit, use_drawing
 from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
-from nnimg.ui.widgets import HEAVY, OnLoad, as_uint8, digit_image, drawing_input, image_output
+from nnimg.ui.widgets import HEAVY, OnLoad, as_uint8, captioned_image, digit_image, drawing_input, small_image
 from nnimg.zoo import RESTORATION_METHODS
 
 MAX_STEPS = 1000
+MAX_WINDOW, MAX_WINDOW_CORNER = 20, 26  # a custom window's size and its top-left corner's row and column
 METHOD_NAMES = {"gan": "DCGAN prior", "latent-gan": "latent WGAN prior", "ae": "AE prior (MAP)",
                 "uniform-ae": "uniform-latent AE prior", "classical": "Gaussian (Wiener / conditional mean)"}
 CUSTOM_DEGRADATIONS = ("custom window", "painted mask")
@@ -30,7 +31,7 @@ INVERSION_LOSSES = {"mse": 0.0, "perceptual": 1.0}  # the weight of the perceptu
 
 def _painted_known(editor: dict | None) -> torch.Tensor:
     """The known-pixel mask from the strokes painted in the image editor."""
-    layers = (editor or {}).get("layers") or []
+    layers = (editor.get("layers") if isinstance(editor, dict) else None) or []
     if not layers or layers[0] is None:
         raise gr.Error("Paint over the part of the digit to erase first.")
     layer = layers[0]
@@ -50,7 +51,9 @@ def _degraded(clean: torch.Tensor, degradation: str, seed: int, window: tuple = 
     if degradation in DEGRADATIONS:
         return degrade(clean, degradation, seed=seed)
     if degradation == "custom window":
-        size, top, left = (checks.whole_number(value, "window setting") for value in window)
+        size = checks.bounded(window[0], "window size", 2, MAX_WINDOW)
+        top, left = (checks.bounded(value, f"window's {side}", 0, MAX_WINDOW_CORNER)
+                     for value, side in zip(window[1:], ("top", "left")))
         try:
             return apply_mask(clean, window_mask(size, top=top, left=left))
         except ValueError as error:
@@ -74,7 +77,7 @@ def _judge(restored: torch.Tensor, clean: torch.Tensor) -> tuple[float, float, i
 
 def _inputs(image, steps: float, seed: float) -> tuple[torch.Tensor, int, int]:
     clean = to_tensor(checks.digit(image)[None])
-    return clean, checks.bounded(steps, "number of steps", 10, MAX_STEPS), checks.whole_number(seed, "seed")
+    return clean, checks.bounded(steps, "number of steps", 10, MAX_STEPS), checks.seed(seed)
 
 
 def restore(image, degradation: str, method: str, steps: float, seed: float):
@@ -96,30 +99,41 @@ def restore_compare(image, degradation: str, methods: list[str], steps: float, s
                     window_top: float, window_left: float, editor: dict | None, norm: str = "l2"):
     """Every chosen method on the same degraded digit: live estimates, then one row per method with
     PSNR, SSIM and the classifier's label, and a before/after slider for the best. `norm` is the
-    GAN priors' data term, "l2" or "l1"."""
+    GAN priors' data term, "l2" or "l1". A method whose model is missing or broken is left out, and
+    the status line says why."""
     clean, steps, seed = _inputs(image, steps, seed)
     norm = checks.one_of(norm, DATA_TERMS, "data term")
+    methods = [checks.one_of(method, RESTORATION_METHODS, "method")
+               for method in (methods if isinstance(methods, list) else [methods])]
     if not methods:
         raise gr.Error("Choose at least one method.")
     degraded = _degraded(clean, degradation, seed, (window_size, window_top, window_left), editor)
     observed = degraded.observed.clamp(0, 1)
-    results, table = [], []
+    results, table, left_out = [], [], []
     for method in methods:
-        for event in _method_events(method, degraded, steps, seed, norm):
-            if "restored" not in event:
-                yield (None, None, table, f"{METHOD_NAMES[method]}: step {event['step']}/{steps}, "
-                       f"loss {event['loss']:.4f}", as_uint8(event["estimate"]))
-        value, similarity, label, confidence = _judge(event["restored"], clean)
+        try:
+            for event in _method_events(method, degraded, steps, seed, norm):
+                if "restored" not in event:
+                    yield (None, None, table, f"{METHOD_NAMES[method]}: step {event['step']}/{steps}, "
+                           f"loss {event['loss']:.4f}", as_uint8(event["estimate"]))
+            value, similarity, label, confidence = _judge(event["restored"], clean)
+        except gr.Error as error:
+            left_out.append(f"the {METHOD_NAMES[method]} ({error.message})")
+            continue
         results.append((method, event["restored"], value))
         table.append([METHOD_NAMES[method], round(value, 2), round(similarity, 3), label, f"{confidence:.0%}"])
+    if not results:
+        raise gr.Error(f"No method could run: {'; '.join(left_out)}.")
     before = _judge(observed, clean)
     table.insert(0, ["degraded input", round(before[0], 2), round(before[1], 3), before[2], f"{before[3]:.0%}"])
     frames = torch.cat([clean, observed] + [restored for _, restored, _ in results])[:, 0].numpy()
     captions = ["clean", f"input {before[0]:.1f} dB"] + [f"{method} {value:.1f} dB" for method, _, value in results]
-    rows = image_rows([("", frames, captions)], scale=4)
+    rows = image_rows([("", frames, captions)])
     best = max(results, key=lambda result: result[2])
     slider = (as_uint8(observed), as_uint8(best[1]))
-    yield rows, slider, table, f"Done: the best here is the {METHOD_NAMES[best[0]]}.", as_uint8(best[1])
+    status = f"Done: the best here is the {METHOD_NAMES[best[0]]}." + (
+        f" Left out: {'; '.join(left_out)}." if left_out else "")
+    yield rows, slider, table, status, as_uint8(best[1])
 
 
 def invert(image, prior: str, steps: float, seed: float, loss: str = "mse"):
@@ -159,14 +173,15 @@ def build() -> OnLoad:
         with gr.Column(scale=1):
             image = digit_image("Digit (upload, paste, or pick / draw below)", type="filepath",
                                 sources=["upload", "clipboard"], value=lab().test_images[nine])
-            index = gr.Number(label="Or a test index (0-9999)", value=nine, precision=0)
+            index = gr.Number(label="Or a test index (0-9999)", value=nine, precision=0, minimum=0,
+                              maximum=len(lab().test_images) - 1)
             sketch, use_drawing_button = drawing_input("Or draw a digit")
         with gr.Column(scale=2):
             degradation = gr.Radio(list(DEGRADATIONS + CUSTOM_DEGRADATIONS), value="window-10", label="Degradation")
             with gr.Row():
-                window_size = gr.Slider(2, 20, value=10, step=1, label="Custom window: size")
-                window_top = gr.Slider(0, 26, value=9, step=1, label="top")
-                window_left = gr.Slider(0, 26, value=9, step=1, label="left")
+                window_size = gr.Slider(2, MAX_WINDOW, value=10, step=1, label="Custom window: size")
+                window_top = gr.Slider(0, MAX_WINDOW_CORNER, value=9, step=1, label="top")
+                window_left = gr.Slider(0, MAX_WINDOW_CORNER, value=9, step=1, label="left")
             methods = gr.CheckboxGroup([(name, key) for key, name in METHOD_NAMES.items()],
                                        value=list(RESTORATION_METHODS), label="Methods to compare")
             norm = gr.Radio([("L2 (squared error)", "l2"), ("L1 (absolute error)", "l1")], value="l2",
@@ -176,15 +191,16 @@ def build() -> OnLoad:
                 seed = gr.Number(0, precision=0, label="Seed")
             button = gr.Button("Restore", variant="primary")
     with gr.Accordion("Paint a mask (choose 'painted mask' above)", open=False):
-        editor = gr.ImageEditor(type="numpy", image_mode="RGBA", canvas_size=(280, 280), layers=False,
+        editor = gr.ImageEditor(type="numpy", image_mode="RGBA", format="png", canvas_size=(280, 280), layers=False,
+                                sources=(), elem_classes="sketch",
                                 brush=gr.Brush(colors=["#ff0000"], default_size=20, color_mode="fixed"),
                                 label="Paint over what to erase")
     status = gr.Markdown()
     with gr.Row():
-        live = image_output("Current estimate", height=280)
-        slider = gr.ImageSlider(label="Before / after (best method)", type="numpy", format="png", height=280,
-                                elem_classes="pixelated")
-    rows = image_output("Clean, degraded, and each method")
+        live = small_image("Current estimate")
+        slider = gr.ImageSlider(label="Degraded (left) and restored by the best method (right): drag the line",
+                                type="numpy", format="png", height=280, elem_classes="before-after")
+    rows = captioned_image("Clean, degraded, and each method")
     table = gr.Dataframe(headers=["method", "PSNR (dB)", "SSIM", "label", "confidence"], interactive=False)
     with gr.Accordion("Inversion on its own", open=False):
         with gr.Row():
@@ -193,19 +209,21 @@ def build() -> OnLoad:
                                       value="mse", label="Loss")
             invert_button = gr.Button("Invert")
         with gr.Row():
-            best_match = image_output("G's best match")
+            best_match = small_image("G's best match")
             inversion_curve = gr.Plot()
         inversion_status = gr.Markdown()
     with gr.Accordion("One method, for scripts (the /restore endpoint)", open=False):
-        method = gr.Radio(list(RESTORATION_METHODS), value="latent-gan", label="Method")
+        with gr.Row():
+            single_degradation = gr.Radio(list(DEGRADATIONS), value="window-10", label="Degradation")
+            method = gr.Radio(list(RESTORATION_METHODS), value="latent-gan", label="Method")
         single_button = gr.Button("Restore with this method")
         with gr.Row():
-            single_restored = image_output("Restored 28x28")
-            single_observed = image_output("Degraded input")
+            single_restored = small_image("Restored 28x28")
+            single_observed = small_image("Degraded input")
         single_summary = gr.Markdown()
 
-    index.change(test_digit, index, image, api_name="restoration_test_digit")
-    use_drawing_button.click(use_drawing, sketch, image, api_name="restoration_use_drawing")
+    index.change(test_digit, index, image, api_name="restoration_test_digit", preprocess=False)
+    use_drawing_button.click(use_drawing, sketch, image, api_name="restoration_use_drawing", preprocess=False)
     image.change(mask_canvas, image, editor, api_name="mask_canvas", preprocess=False)
     compare_inputs = [image, degradation, methods, steps, seed, window_size, window_top, window_left, editor, norm]
     button.click(restore_compare, compare_inputs, [rows, slider, table, status, live], api_name="restore_compare",
@@ -213,7 +231,7 @@ def build() -> OnLoad:
     invert_inputs = [image, prior, steps, seed, inversion_loss]
     invert_button.click(invert, invert_inputs, [best_match, inversion_curve, inversion_status], api_name="invert",
                         preprocess=False, **HEAVY)
-    single_button.click(restore, [image, degradation, method, steps, seed],
+    single_button.click(restore, [image, single_degradation, method, steps, seed],
                         [single_restored, single_observed, single_summary], api_name="restore", preprocess=False,
                         **HEAVY)
     own_pictures.build()

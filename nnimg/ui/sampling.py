@@ -14,10 +14,10 @@ from nnimg.sampling import sample_digits
 from nnimg.ui import checks
 from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
-from nnimg.ui.widgets import DIGIT_CHOICES, OnLoad, captions, image_output
+from nnimg.ui.widgets import DIGIT_CHOICES, OnLoad, captioned_image, captions, image_output
 from nnimg.zoo import read_metrics
 
-MAX_SAMPLES, PER_ROW = 100, 10
+MAX_SAMPLES, PER_ROW, MAX_SNAPSHOT = 100, 10, 9
 CONDITIONAL_MODEL = with_role(CONDITIONAL_SAMPLER).model
 
 
@@ -26,7 +26,7 @@ def sample(digit, count: float, seed: float, model: str = CONDITIONAL_MODEL):
     conditional model (digits 0-9 in turn for 'any'), or from an unconditional one ('any' only);
     the grid (10 per row, no borders), a captioned copy, a summary and the classifier's tally."""
     digit = checks.asked_digit(digit)
-    count, seed = checks.bounded(count, "number of samples", 1, MAX_SAMPLES), checks.whole_number(seed, "seed")
+    count, seed = checks.bounded(count, "number of samples", 1, MAX_SAMPLES), checks.seed(seed)
     entry = latent_gan(checks.one_of(model, LATENT_GAN_MODELS, "model"))
     with checks.user_errors():
         generator, autoencoder = lab().zoo.latent_gan(entry.model)
@@ -50,7 +50,7 @@ def sample(digit, count: float, seed: float, model: str = CONDITIONAL_MODEL):
     else:
         summary = (f"The classifier reads **{digit}** in **{(labels == digit).mean():.0%}** of {count} samples "
                    f"asked of the {entry.display}.")
-    return image_grid(images, columns=PER_ROW), image_rows(rows), summary, tally
+    return image_grid(images, columns=min(count, PER_ROW)), image_rows(rows), summary, tally
 
 
 def latent_gan_training(model: str, snapshot: float):
@@ -59,8 +59,12 @@ def latent_gan_training(model: str, snapshot: float):
     records = read_metrics(entry.metrics_path)
     if records is None:
         raise gr.Error(f"{entry.metrics_path.name} is missing. Train it with: {entry.train_command}")
-    grids = read_snapshots(entry.samples_path)
-    snapshot = min(checks.bounded(snapshot, "snapshot", -1, 100), len(grids) - 1)  # -1 or past the last: the last
+    try:
+        grids = read_snapshots(entry.samples_path)
+    except OSError:
+        message = f"{entry.samples_path.name} is missing or unreadable. Train it with: {entry.train_command}"
+        raise gr.Error(message) from None
+    snapshot = min(checks.bounded(snapshot, "snapshot", -1, MAX_SNAPSHOT), len(grids) - 1)  # -1 or past it: the last
     step = records["snapshot_steps"][snapshot]
     caption = f"Generator step {step} of {records['snapshot_steps'][-1]} ({records['steps_per_epoch']} per epoch)"
     return critic_curves(records["records"], title=entry.display), grids[snapshot], caption
@@ -90,7 +94,7 @@ def build() -> OnLoad:
         button = gr.Button("Sample", variant="primary")
     summary = gr.Markdown()
     with gr.Row():
-        captioned = image_output("Samples with the classifier's label and confidence")
+        captioned = captioned_image("Samples with the classifier's label and confidence")
         tally = gr.Dataframe(headers=["digit", "samples", "share"], label="What the classifier reads",
                              interactive=False)
     with gr.Accordion("The grid alone (the /sample endpoint's first output)", open=False):
@@ -99,7 +103,7 @@ def build() -> OnLoad:
     shares = gr.Plot()
     with gr.Row():
         model = gr.Dropdown(model_choices, value=with_role(UNCONDITIONAL_SAMPLER).model, label="Model")
-        snapshot = gr.Slider(-1, 9, value=-1, step=1, label="Snapshot along training (-1: the end)")
+        snapshot = gr.Slider(-1, MAX_SNAPSHOT, value=-1, step=1, label="Snapshot along training (-1: the end)")
     with gr.Row():
         curves = gr.Plot()
         with gr.Column():
@@ -110,6 +114,6 @@ def build() -> OnLoad:
           preprocess=False)
     training_outputs = [curves, snapshot_grid, snapshot_caption]
     gr.on([model.change, snapshot.release], latent_gan_training, [model, snapshot], training_outputs,
-          api_name="latent_gan_training")
+          api_name="latent_gan_training", preprocess=False)
     return [(sample, sample_inputs, sample_outputs), (latent_gan_shares, [], shares),
             (latent_gan_training, [model, snapshot], training_outputs)]

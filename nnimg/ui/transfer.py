@@ -27,12 +27,15 @@ def transfer_train(latent_dim: float, regime: str, label_count: float, hidden: f
     test accuracy on all 10,000 test digits and a confusion matrix."""
     pool_images, pool_labels = lab().labelled_pool
     unlabelled_images, unlabelled_labels = lab().unlabelled_pool
-    latent_dim = checks.whole_number(latent_dim, "latent size")
+    latent_dim = checks.one_of(checks.whole_number(latent_dim, "latent size"), AE_DEPTH_SWEEP[AE_STUDY_DEPTH],
+                               "latent size")
     label_count = checks.bounded(label_count, "number of labels", 10, len(pool_labels))
     hidden = checks.bounded(hidden, "hidden width", MIN_HIDDEN, MAX_HIDDEN)
     steps = checks.bounded(steps, "number of steps", 20, MAX_STEPS)
     unlabelled_count = checks.bounded(unlabelled_count, "number of unlabelled digits", 0, len(unlabelled_images))
     regime = checks.one_of(regime, REGIMES, "encoder regime")
+    if not isinstance(shifts, bool):
+        raise gr.Error(f"Random shifts must be true or false, not {shifts!r}.")
     if label_count % 10:
         raise gr.Error(f"The number of labels must be a multiple of 10 (the same number per digit), not {label_count}.")
     with checks.user_errors():
@@ -85,5 +88,5 @@ def build() -> OnLoad:
                                   label="Accuracy on the 10,000 test digits", interactive=False)
         confusion = gr.Plot()
     button.click(transfer_train, [latent_dim, regime, label_count, hidden, steps, unlabelled_count, shifts],
-                 [accuracies, confusion], api_name="transfer_train", **HEAVY)
+                 [accuracies, confusion], api_name="transfer_train", preprocess=False, **HEAVY)
     return []
