@@ -1,5 +1,5 @@
 """Measured figures: `python -m nnimg.bench {ae,classifier,transfer,gan,gan-speed,wgan,restore,restore-speed,
-findings,load}`."""
+findings,load,photos}`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from nnimg.data import load_test_split, load_train_split, to_tensor
 from nnimg.findings import FINDINGS_PATH, Measurements, autoencoders, findings_table, gans, restoration, save_findings
 from nnimg.gan_training import build_dcgan, train_dcgan
 from nnimg.metrics import classifier_features, frechet_distance, inception_score, psnr, sample_quality, ssim
+from nnimg.paper_photos import share_read_right
 from nnimg.registry import (AE_STUDY_DEPTH, LATENT_GAN_MODELS, REPO_ROOT, checkpoint_dir, shipped_autoencoders,
                             shipped_dcgans)
 from nnimg.restore import DEGRADATIONS, degrade
@@ -240,6 +241,22 @@ def bench_restore_speed(steps: int = 300, zoo: ModelZoo | None = None) -> None:
         print(f"one image, {steps} steps, {method}: {seconds:.2f} s")
 
 
+def bench_photos(count: int = 1000) -> None:
+    """Test digits photographed on paper (nnimg/paper_photos.py) through the app's upload path: the share
+    the reference classifier reads right, per light and file format."""
+    classifier = ModelZoo().classifier
+    images, labels = load_test_split()
+    images, labels = images[:count], labels[:count]
+    print(f"{count} test digits photographed on paper (240x240, tinted, noisy, blurred), read by the reference "
+          "classifier after the upload path")
+    for shaded, light in ((False, "even light"), (True, "uneven light + vignette")):
+        for file_format in ("png", "jpeg", "png16"):
+            started = time.perf_counter()
+            share = share_read_right(classifier, images, labels, file_format=file_format, shaded=shaded)
+            per_photo = (time.perf_counter() - started) / count * 1000
+            print(f"{light:24s} {file_format:6s} read right {share:6.1%}  ({per_photo:.0f} ms per photo)")
+
+
 def bench_findings() -> None:
     """The course's 14 findings measured on the shipped checkpoints (nnimg/findings), printed as a
     Markdown table and written to docs/findings.json (the app's panels) and the README's table."""
@@ -267,7 +284,8 @@ def bench_findings() -> None:
 
 BENCHMARKS = {"ae": bench_autoencoders, "classifier": bench_classifier, "transfer": bench_transfer,
               "gan": bench_gan, "gan-speed": bench_gan_speed, "wgan": bench_wgan, "restore": bench_restore,
-              "restore-speed": bench_restore_speed, "findings": bench_findings, "load": bench_load}
+              "restore-speed": bench_restore_speed, "findings": bench_findings, "load": bench_load,
+              "photos": bench_photos}
 
 
 def main() -> None:

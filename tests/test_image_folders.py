@@ -73,6 +73,7 @@ def test_a_missing_empty_or_unreadable_folder_is_a_clear_error(tmp_path, make, m
         load_image_folder(make(tmp_path), size=32)
 
 
+@pytest.mark.slow
 def test_the_dcgan_trains_on_a_folder_at_64x64_in_colour_and_the_app_can_rebuild_it(tmp_path):
     out = tmp_path / "out"
     done = train("--loss", "least-squares", "--data", str(write_pictures(tmp_path / "my faces")), "--image-size", "64",
@@ -88,6 +89,7 @@ def test_the_dcgan_trains_on_a_folder_at_64x64_in_colour_and_the_app_can_rebuild
     assert len(grids) == 3 and grids[0].shape == (8 * 64, 8 * 64, 3)  # before training and after 2 epochs
 
 
+@pytest.mark.slow
 def test_folder_flags_without_a_folder_and_an_empty_folder_are_refused_in_one_sentence(tmp_path):
     assert "apply to --data" in train("--loss", "saturating", "--image-size", "64", *SMALL, "--out",
                                       str(tmp_path)).stderr

@@ -71,6 +71,7 @@ def test_every_script_in_train_is_dry_run_here():  # but all.py, which runs them
     assert {path.name for path in TRAIN.glob("*.py")} - {"all.py"} == set(DRY_RUNS)
 
 
+@pytest.mark.slow  # a subprocess each, 2-12 s
 @pytest.mark.parametrize("script", DRY_RUNS)
 def test_every_script_finishes_a_dry_run_under_out(env, tmp_path, script):
     flags, expected = DRY_RUNS[script]

@@ -110,6 +110,7 @@ def test_a_custom_window_that_does_not_fit_is_one_sentence(seven):
         list(restoration.restore_compare(seven, "custom window", ["classical"], 10, 0, 20, 20, 0, None))
 
 
+@pytest.mark.slow  # a fresh interpreter importing gradio and torch
 def test_importing_the_tabs_loads_nothing():
     code = ("from nnimg.ui import gan_losses, interpolation, latent_space, reconstruction, restoration, "
             "sampling, transfer; from nnimg.ui.lab import lab; "

@@ -142,7 +142,7 @@ def load_data(args: argparse.Namespace) -> tuple[torch.Tensor, dict]:
         raise SystemExit(f"--data: {error}") from None
     pictures = pictures[:cli.DRY_RUN_IMAGES] if args.dry_run else pictures
     images = channels_first(torch.from_numpy(pictures))
-    return images, {"folder": str(args.data.resolve()), "pictures": len(images), "skipped": skipped,
+    return images, {"folder": args.data.as_posix(), "pictures": len(images), "skipped": skipped,
                     "image_size": args.image_size, "channels": images.shape[1]}
 
 

@@ -1,0 +1,14 @@
+"""The Hugging Face Space deploy (nnimg/space.py), without the network: what it would upload."""
+
+from nnimg.space import space_files
+
+
+def test_the_space_gets_the_app_its_checkpoints_and_settings_but_not_the_tests():
+    files = space_files("nnimg")
+    needed = {"app.py", "checkpoints/classifier.safetensors", "nnimg/assets/mnist_test.npz", "docs/findings.json"}
+    assert needed <= set(files)
+    assert not [path for path in files if path.startswith(("tests/", ".ci/"))]
+    readme = files["README.md"].decode()
+    assert readme.startswith("---\ntitle: nnimg\n") and "sdk: gradio\n" in readme and "app_file: app.py\n" in readme
+    requirements = files["requirements.txt"].decode().splitlines()
+    assert requirements[0].startswith("--extra-index-url") and "torch==2.14.1" in requirements
