@@ -3,29 +3,22 @@
     python -m nnimg.space USER/NAME            # create the Space if need be, then upload in one commit
     python -m nnimg.space USER/NAME --dry-run  # list what would go up, contact no one
 
-What goes up is the committed tree (`git ls-files`) but the tests and CI, with a README that carries the
-Space's settings (Gradio SDK, app.py) and a requirements.txt that takes torch's CPU wheels (a CPU Space has
-no use for the CUDA build's gigabytes). huggingface_hub sends the checkpoints through its LFS/Xet handling.
-It needs a token with write access (`hf auth login` or HF_TOKEN)."""
+What goes up is the committed tree (`git ls-files`) but the tests and CI (the README's front matter holds
+the Space's settings: Gradio SDK, app.py, Python 3.11), with a requirements.txt that takes torch's CPU
+wheels (a CPU Space has no use for the CUDA build's gigabytes). huggingface_hub sends the checkpoints
+through its LFS/Xet handling. It needs a token with write access (`hf auth login` or HF_TOKEN)."""
 
 from __future__ import annotations
 
 import argparse
 import subprocess
 import sys
-from importlib.metadata import version
 from pathlib import Path
 
 from nnimg.registry import REPO_ROOT
 
 LEFT_OUT = ("tests/", ".ci/", ".gitignore")
 CPU_WHEELS = "--extra-index-url https://download.pytorch.org/whl/cpu"
-
-
-def space_header(title: str) -> str:
-    """The YAML front matter that tells Spaces how to run the app."""
-    return (f"---\ntitle: {title}\nemoji: 🔢\ncolorFrom: blue\ncolorTo: gray\nsdk: gradio\n"
-            f"sdk_version: {version('gradio')}\napp_file: app.py\npinned: false\n---\n\n")
 
 
 def files_to_upload(root: Path = REPO_ROOT) -> list[str]:
@@ -37,11 +30,9 @@ def files_to_upload(root: Path = REPO_ROOT) -> list[str]:
     return [path for path in listed.splitlines() if not path.startswith(LEFT_OUT)]
 
 
-def space_files(title: str, root: Path = REPO_ROOT) -> dict[str, Path | bytes]:
-    """Each path in the Space and its content: a file of the repository, or the rewritten README and
-    requirements."""
+def space_files(root: Path = REPO_ROOT) -> dict[str, Path | bytes]:
+    """Each path in the Space and its content: a file of the repository, or the rewritten requirements."""
     files: dict[str, Path | bytes] = {path: root / path for path in files_to_upload(root)}
-    files["README.md"] = (space_header(title) + (root / "README.md").read_text()).encode()
     files["requirements.txt"] = (CPU_WHEELS + "\n" + (root / "requirements.txt").read_text()).encode()
     return files
 
@@ -52,7 +43,7 @@ def deploy(repo_id: str, *, private: bool = False) -> str:
 
     api = HfApi()
     url = api.create_repo(repo_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True)
-    operations = [CommitOperationAdd(path, content) for path, content in space_files(repo_id.split("/")[-1]).items()]
+    operations = [CommitOperationAdd(path, content) for path, content in space_files().items()]
     api.create_commit(repo_id, operations, repo_type="space", commit_message="nnimg: deploy the app")
     return str(url)
 
@@ -66,7 +57,7 @@ def main() -> None:
     if "/" not in args.space:
         raise SystemExit("Name the Space as USER/NAME, e.g. alice/nnimg.")
     if args.dry_run:
-        files = space_files(args.space.split("/")[-1])
+        files = space_files()
         sizes = {path: len(content) if isinstance(content, bytes) else content.stat().st_size
                  for path, content in files.items()}
         for path, size in sorted(sizes.items()):
