@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import gradio as gr
 import numpy as np
 
@@ -13,7 +15,7 @@ from nnimg.registry import AE_DEFAULT_DEPTH, AE_LATENT_DIMS, NO_FC_AUTOENCODER, 
 from nnimg.ui import checks
 from nnimg.ui.digit_input import random_index, test_digit, use_drawing
 from nnimg.ui.findings_panel import findings_panel
-from nnimg.ui.lab import lab
+from nnimg.ui.lab import Lab, lab
 from nnimg.ui.widgets import OnLoad, captioned_image, digit_image, drawing_input, small_image
 from nnimg.zoo import read_metrics
 
@@ -37,6 +39,21 @@ def _examples_reconstructed(latent_dim: int, depth: int) -> np.ndarray:
                         lambda: lab().zoo.reconstruct(examples, latent_dim, depth)[0])
 
 
+@functools.lru_cache(maxsize=256)  # a class on the same preset digit: each digit goes through the AEs once
+def _through_every_dim(the_lab: Lab, digit_bytes: bytes, depth: int) -> tuple[dict, tuple[int, ...]]:
+    """A 28x28 uint8 digit through the AE of every shipped d at `depth`: {d: (reconstruction, MSE)}, and the
+    d whose checkpoint is missing."""
+    digit = np.frombuffer(digit_bytes, dtype=np.uint8).reshape(1, 28, 28)
+    done, missing = {}, []
+    for d in the_lab.zoo.latent_dims(depth):
+        try:
+            reconstruction, mse = the_lab.zoo.reconstruct(digit, d, depth)
+            done[d] = (reconstruction, float(mse[0]))
+        except CheckpointError:
+            missing.append(d)
+    return done, tuple(missing)
+
+
 def reconstruct(image: dict | str | None, latent_dim: int, depth: int):
     """Reconstruct a digit with the chosen AE; also show it, beside one of each digit, at every shipped d
     of that depth. A cleared input clears the outputs."""
@@ -44,17 +61,19 @@ def reconstruct(image: dict | str | None, latent_dim: int, depth: int):
         return None, None, "", None
     digit = checks.digit(image)
     latent_dim, depth = checks.whole_number(latent_dim, "latent size"), checks.whole_number(depth, "depth")
-    zoo = lab().zoo
-    with checks.user_errors():
-        reconstruction, mse = zoo.reconstruct(digit[None], latent_dim, depth)
+    done, missing = _through_every_dim(lab(), digit.astype(np.uint8).tobytes(), depth)
+    if latent_dim in done:
+        reconstruction, mse = done[latent_dim]
+    else:
+        with checks.user_errors():  # not shipped, or its checkpoint broken: the zoo says which, in a sentence
+            reconstruction, mse = lab().zoo.reconstruct(digit[None], latent_dim, depth)
+        mse = float(mse[0])
     rows = [("input", np.concatenate([digit[None], lab().test_images[lab().first_of_each_digit]]), None)]
-    for d in zoo.latent_dims(depth):
-        try:
-            yours = reconstruction if d == latent_dim else zoo.reconstruct(digit[None], d, depth)[0]
-            rows.append((f"d = {d}", np.concatenate([yours, _examples_reconstructed(d, depth)]), None))
-        except CheckpointError:
-            gr.Warning(f"The d = {d}, depth {depth} checkpoint is missing; its row is left out.")
-    summary = f"**MSE per pixel: {mse[0]:.5f}** (d = {latent_dim}, {depth} conv layer{'s' * (depth > 1)})"
+    rows += [(f"d = {d}", np.concatenate([yours, _examples_reconstructed(d, depth)]), None)
+             for d, (yours, _) in done.items()]
+    for d in missing:
+        gr.Warning(f"The d = {d}, depth {depth} checkpoint is missing; its row is left out.")
+    summary = f"**MSE per pixel: {mse:.5f}** (d = {latent_dim}, {depth} conv layer{'s' * (depth > 1)})"
     return (reconstruction[0] * 255).round().astype(np.uint8), digit, summary, image_rows(rows, max_columns=11)
 
 
