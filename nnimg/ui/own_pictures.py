@@ -113,13 +113,16 @@ def build() -> None:
                     "latent vector (4 random starts, the same as the DCGAN prior above)."
                     + ("" if entries else "\n\n*No DCGAN trained on a folder is in the checkpoint directory yet.*"))
         with gr.Row():
+            trains = [entry.name for entry in entries if entry.loss == "non-saturating"]  # the loss that trains best
             model = gr.Dropdown([(entry.display, entry.name) for entry in entries],
-                                value=entries[0].name if entries else None, label="Model", allow_custom_value=True)
+                                value=(trains or [entry.name for entry in entries] or [None])[0], label="Model",
+                                allow_custom_value=True)
             degradation = gr.Radio(list(PICTURE_DEGRADATIONS), value="noise-0.3", label="Degradation")
             steps = gr.Slider(10, MAX_STEPS, value=200, step=10, label="Steps")
             seed = gr.Number(0, label="Seed", precision=0)
         with gr.Row():
-            picture = gr.Image(label="Your picture", type="filepath", format="png", sources=["upload", "clipboard"])
+            picture = gr.Image(label="Your picture", type="filepath", format="png", sources=["upload", "clipboard"],
+                               elem_classes="pixelated", height=224)
             canvas = gr.ImageEditor(label="Paint the part to erase (painted mask)", type="filepath", format="png",
                                     sources=(), brush=gr.Brush(colors=["#ff0000"], default_size=12,
                                                                color_mode="fixed"))
