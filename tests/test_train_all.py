@@ -105,3 +105,10 @@ def test_a_dry_run_rebuilds_and_reports_every_registry_entry(tmp_path):
     again = subprocess.run([sys.executable, str(TRAIN / "all.py"), "--dry-run", "--out", str(out), "--only",
                             "classifier"], env=env, capture_output=True, text=True, timeout=600)
     assert "classifier: skipped (done before)" in again.stdout
+
+
+def test_the_plan_sums_the_wall_time_the_shipped_runs_recorded_per_stage():
+    table = ALL["shipped_seconds"](ALL["plan"]()).splitlines()
+    rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ")[1:] for line in table[2:]}
+    assert list(rows) == list(ALL["STAGES"])
+    assert rows["classifier"][:2] == ["1", "1"] and float(rows["classifier"][2].rstrip(" |")) > 0

@@ -1,9 +1,10 @@
 """Rebuild everything that ships: every entry of nnimg.registry.REGISTRY, trained by its own train command, in
 dependency order, then a report of each rebuilt figure beside the shipped one and the time each stage took.
 
-    python train/all.py                  # the shipped recipes (days of CPU time on two cores) -> rebuilt/full/
+    python train/all.py                  # the shipped recipes (13 hours of job time, 2 jobs at once) -> rebuilt/full/
     python train/all.py --quick          # short recipes: all of it in about 40 minutes on two cores -> rebuilt/quick/
     python train/all.py --dry-run        # every script's --dry-run, seconds each -> rebuilt/dry-run/
+    python train/all.py --plan           # the jobs, and the wall time the shipped runs recorded per stage
     python train/all.py --quick --only 'ae_*_l2,classifier'    # a subset: comma-separated name patterns
 
 Stages: data (the MNIST training split fetched once, the Transfer tab's pools rebuilt from it; the face photos
@@ -327,11 +328,26 @@ def markdown(summary: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def shipped_seconds(jobs: list[Job]) -> str:
+    """The plan as a Markdown table: per stage its jobs and the wall seconds the shipped runs recorded (their
+    metrics JSON's wall_seconds: one job each, several jobs at once on two cores; none where not recorded)."""
+    lines = ["| stage | jobs | recorded | shipped runs' wall seconds, summed |", "|---|---:|---:|---:|"]
+    for stage in STAGES:
+        staged = [job for job in jobs if job.stage == stage]
+        seconds = [(read_metrics(checkpoint_dir() / METRICS_FILES.get(job.name, f"{job.name}.json")) or {})
+                   .get("wall_seconds") for job in staged if job.entry is not None]
+        recorded = [value for value in seconds if value is not None]
+        lines.append(f"| {stage} | {len(staged)} | {len(recorded)} | {sum(recorded):.0f} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     profile = parser.add_mutually_exclusive_group()
     profile.add_argument("--quick", action="store_true", help="short recipes: about 40 minutes on two cores")
     profile.add_argument("--dry-run", action="store_true", help="every script's --dry-run (seconds each)")
+    parser.add_argument("--plan", action="store_true",
+                        help="print the jobs per stage and the wall time the shipped runs recorded; run nothing")
     parser.add_argument("--out", type=Path, default=None, help="output directory (default: rebuilt/PROFILE/)")
     parser.add_argument("--only", default="", help="comma-separated name patterns, e.g. 'ae_*_l2,classifier'")
     parser.add_argument("--force", action="store_true", help="train everything again from scratch")
@@ -345,6 +361,10 @@ def main() -> None:
     jobs = plan(profile=name, only=args.only)
     if not jobs:
         parser.error(f"--only {args.only!r} names no job; the jobs: {', '.join(job.name for job in plan())}")
+    if args.plan:
+        print("\n".join(f"[{job.stage}] {job.name}: {shlex.join(job.recipe)}" for job in jobs))
+        print("\n" + shipped_seconds(jobs))
+        return
     print(f"rebuilding {len(jobs)} artefacts ({name}) in {out}", flush=True)
     started = time.perf_counter()
     results, stage_seconds = run_jobs(jobs, out, jobs_at_once=jobs_at_once, threads=args.threads, force=args.force,
