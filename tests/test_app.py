@@ -29,7 +29,7 @@ def checkpoints(tmp_path_factory) -> Path:
 def client(checkpoints):
     """The app, serving `checkpoints`."""
     with serving_app(checkpoints) as url:
-        yield gradio_client.Client(url, verbose=False)
+        yield gradio_client.Client(url, verbose=False, ssl_verify=False)  # plain http: no certificate store per request
 
 
 @pytest.fixture(scope="module")
@@ -216,9 +216,9 @@ def test_concurrent_identical_requests_all_succeed(client, test_digit_png):
     url = client.src
 
     def ask(_: int) -> str | None:
-        worker = gradio_client.Client(url, verbose=False)
+        worker = gradio_client.Client(url, verbose=False, ssl_verify=False)
         try:
-            for _ in range(3):
+            for _ in range(5):
                 reconstruction, *_ = worker.predict(gradio_client.handle_file(str(test_digit_png)), 10, 2,
                                                     api_name="/reconstruct")
                 Image.open(reconstruction).load()

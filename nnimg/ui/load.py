@@ -39,12 +39,19 @@ def _serve_app(port: int) -> tuple[subprocess.Popen, Client, float]:
                            stderr=subprocess.DEVNULL)
     while time.perf_counter() - started < 180:
         try:
-            client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+            client = _client(f"http://127.0.0.1:{port}/")
             return app, client, time.perf_counter() - started
         except Exception:  # not listening yet
             time.sleep(0.1)
     app.kill()
     raise RuntimeError("the app did not start within 3 minutes")
+
+
+def _client(url: str) -> Client:
+    """A gradio_client as a class's scripts should make it for this plain-http server: no certificate
+    store (gradio_client loads one for every request unless told not to: about 150 ms each, more than the
+    server's work) and no usage statistics (they would try to reach Gradio's servers)."""
+    return Client(url, verbose=False, ssl_verify=url.startswith("https"), analytics_enabled=False)
 
 
 def _memory(pid: int) -> tuple[float, float]:
@@ -75,7 +82,7 @@ def _spread(times: list[float]) -> str:
 def _reconstructing(url: str, clients: int, requests: int, digit_of) -> tuple[list[float], list[str]]:
     """`clients` clients at once, each sending `requests` /reconstruct calls of `digit_of(client)`."""
     def work(client_index: int) -> tuple[list[float], list[str]]:
-        client, times, errors = Client(url, verbose=False), [], []
+        client, times, errors = _client(url), [], []
         digit = handle_file(str(digit_of(client_index)))
         for _ in range(requests):
             started = time.perf_counter()
@@ -97,7 +104,7 @@ def _report(case: str, times: list[float], errors: list[str]) -> None:
 
 def _restoring(url: str, digit: Path, stop: threading.Event) -> list[float]:
     """/restore calls (latent GAN prior, 300 steps) one after another until `stop`; their seconds."""
-    client, times = Client(url, verbose=False), []
+    client, times = _client(url), []
     while not stop.is_set():
         times.append(_timed(lambda: client.predict(handle_file(str(digit)), "window-10", "latent-gan", 300, 0,
                                                    api_name="/restore")))
@@ -183,13 +190,17 @@ def bench_load(clients: int = 20, requests: int = 20, port: int = 7870) -> None:
         idle = [_timed(lambda: client.predict(digit, 10, 3, api_name="/reconstruct")) for _ in range(25)][5:]
         print(f"/reconstruct, one client, idle server: p50 {np.median(idle) * 1000:.0f} ms over {len(idle)} round "
               f"trips (after 5 warm-up calls)", flush=True)
+        default = Client(url, verbose=False, analytics_enabled=False)  # gradio_client's default certificate checks
+        idle = [_timed(lambda: default.predict(digit, 10, 3, api_name="/reconstruct")) for _ in range(25)][5:]
+        print(f"/reconstruct, one client with gradio_client's default ssl_verify=True: p50 "
+              f"{np.median(idle) * 1000:.0f} ms", flush=True)
         kept_alive = _kept_alive(url, folder / "digit0.png", 25)[5:]
         print(f"/reconstruct over one kept-alive connection, as a browser: p50 {np.median(kept_alive) * 1000:.0f} ms "
               f"over {len(kept_alive)} round trips", flush=True)
         before, _ = _memory(app.pid)
         _reset_peak(app.pid)
         with ThreadPoolExecutor(UPLOADS) as pool:
-            answers = list(pool.map(lambda _: Client(url, verbose=False).predict(handle_file(str(big)), 10, 3,
+            answers = list(pool.map(lambda _: _client(url).predict(handle_file(str(big)), 10, 3,
                                                                                  api_name="/reconstruct"),
                                     range(UPLOADS)))
         after = _memory(app.pid)
