@@ -2,7 +2,7 @@
 dependency order, then a report of each rebuilt figure beside the shipped one and the time each stage took.
 
     python train/all.py                  # the shipped recipes (13 hours of job time, 2 jobs at once) -> rebuilt/full/
-    python train/all.py --quick          # short recipes: all of it in about 40 minutes on two cores -> rebuilt/quick/
+    python train/all.py --quick          # short recipes: all of it in 44 minutes on two cores (measured) -> rebuilt/quick/
     python train/all.py --dry-run        # every script's --dry-run, seconds each -> rebuilt/dry-run/
     python train/all.py --plan           # the jobs, and the wall time the shipped runs recorded per stage
     python train/all.py --quick --only 'ae_*_l2,classifier'    # a subset: comma-separated name patterns
@@ -82,10 +82,9 @@ SCRIPT_INPUTS = {"train_latent_gan.py": ("classifier", STUDY_AUTOENCODER),
 METRICS_FILES = {"gaussian_prior": "pca_metrics.json"}
 
 # --quick: flags appended to the train commands (the last of a repeated flag wins), the first matching pattern's.
-# Chosen from the shipped runs' wall_seconds (one thread per job, two jobs on two cores) for about 40 minutes on
-# two cores in all, a margin inside the hour. Estimated per stage: data 0.5 min (and the downloads), classifier
-# 1.5, autoencoders 13, latent GANs 6, DCGANs 16, the rest 2 (the precomputed codes' full recipe, 100 s), the
-# report 1.
+# Chosen from the shipped runs' wall_seconds (one thread per job, two jobs on two cores) for a margin inside the
+# hour. Measured end to end (BENCHMARKS.md): 44 minutes; per stage data 0.1 min (MNIST cached), classifier 1.5,
+# autoencoders 17, latent GANs 5, DCGANs 19, the rest 1, the report 1.
 QUICK_FLAGS = (
     ("classifier", "--steps 400"),  # of 2,800 steps: 75 s
     ("ae_*", "--epochs 2"),  # of 20 to 90: 1,470 s for the 18
@@ -344,7 +343,7 @@ def shipped_seconds(jobs: list[Job]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     profile = parser.add_mutually_exclusive_group()
-    profile.add_argument("--quick", action="store_true", help="short recipes: about 40 minutes on two cores")
+    profile.add_argument("--quick", action="store_true", help="short recipes: 44 minutes on two cores (measured)")
     profile.add_argument("--dry-run", action="store_true", help="every script's --dry-run (seconds each)")
     parser.add_argument("--plan", action="store_true",
                         help="print the jobs per stage and the wall time the shipped runs recorded; run nothing")
