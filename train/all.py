@@ -2,7 +2,7 @@
 dependency order, then a report of each rebuilt figure beside the shipped one and the time each stage took.
 
     python train/all.py                  # the shipped recipes (13 hours of job time, 2 jobs at once) -> rebuilt/full/
-    python train/all.py --quick          # short recipes: all of it in 44 minutes on two cores (measured) -> rebuilt/quick/
+    python train/all.py --quick          # short recipes: 44 minutes on two cores (measured) -> rebuilt/quick/
     python train/all.py --dry-run        # every script's --dry-run, seconds each -> rebuilt/dry-run/
     python train/all.py --plan           # the jobs, and the wall time the shipped runs recorded per stage
     python train/all.py --quick --only 'ae_*_l2,classifier'    # a subset: comma-separated name patterns
