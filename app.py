@@ -1,4 +1,4 @@
-"""nnimg: an interactive lab for generative models of MNIST digits (the Gradio app).
+"""nnimg: an interactive lab for generative models of images: MNIST digits and your own pictures (the Gradio app).
 
     pip install -r requirements.txt && python app.py      # http://127.0.0.1:7860
 
@@ -34,8 +34,9 @@ def build_demo() -> gr.Blocks:
     atomic_cache.install()
     error_log.install()
     with gr.Blocks(title="nnimg", delete_cache=CACHE_LIFETIME) as demo:
-        gr.Markdown("# nnimg: generative models of MNIST digits\n"
-                    "An interactive lab for autoencoders and GANs, on a CPU. Pick, upload or draw a digit.")
+        gr.Markdown("# nnimg: generative models of images\n"
+                    "An interactive lab for autoencoders and GANs on MNIST digits, on a CPU. Pick, upload or draw a "
+                    "digit; DCGANs trained on a folder of your own pictures appear in GAN losses and Restoration.")
         try:
             lab()
         except LabUnavailableError as error:  # every tab needs the test split: the page says what to do

@@ -94,7 +94,8 @@ QUICK_FLAGS = (
     ("dcgan_course_*", "--epochs 4 --steps 150"),  # 600 G steps of 9,370: 160 s each
     ("dcgan_*", "--epochs 4 --steps 150 --ema 0.99"),  # 600 of 14,992: 170 s each; the average's horizon 100 steps
 )
-REPORT_SAMPLES = 2000  # samples per GAN for the report's Inception Score
+REPORT_SAMPLES = 2000  # samples per GAN for the report's Inception Score (a dry run's: DRY_RUN_SAMPLES, a smoke test)
+DRY_RUN_SAMPLES = 200
 # The report's figure of the artefacts that are not AEs or GANs: (its name, the JSON file, the keys to it).
 FIGURES = {"classifier": ("test accuracy", "classifier.json", "test_accuracy"),
            "gaussian_prior": ("PCA test MSE, d = 10", "pca_metrics.json", "test_mse", "10"),
@@ -256,25 +257,26 @@ def _pool(path: Path) -> tuple[bytes, bytes]:
         return archive["images"].tobytes(), archive["labels"].tobytes()
 
 
-def _inception_score(entry: Shipped, folder: Path, classifier: torch.nn.Module | None) -> float | None:
-    """The Inception Score of REPORT_SAMPLES samples (seed 0) of the GAN `entry` in `folder`, by `classifier`."""
+def _inception_score(entry: Shipped, folder: Path, classifier: torch.nn.Module | None, count: int) -> float | None:
+    """The Inception Score of `count` samples (seed 0) of the GAN `entry` in `folder`, by `classifier`."""
     if classifier is None:
         return None
     try:
         generator = load_model(folder / f"{entry.name}.safetensors")
         if isinstance(entry, ShippedLatentGAN):  # its autoencoder, found as the training found it
             autoencoder = load_model(cli.find_checkpoint(folder, generator.config.autoencoder))
-            samples = sample_digits(generator, autoencoder, REPORT_SAMPLES, seed=0)
+            samples = sample_digits(generator, autoencoder, count, seed=0)
         else:
-            samples = fresh_samples(generator, REPORT_SAMPLES, seed=0)
+            samples = fresh_samples(generator, count, seed=0)
     except CheckpointError:
         return None
     return inception_score(predict_logits(classifier, samples.unsqueeze(1)).softmax(1))
 
 
-def figure(job: Job, folder: Path, classifier: torch.nn.Module | None) -> tuple[str, float | str | None]:
+def figure(job: Job, folder: Path, classifier: torch.nn.Module | None,
+           samples: int = REPORT_SAMPLES) -> tuple[str, float | str | None]:
     """The figure that sums up `job`'s artefact in `folder` (the rebuilt OUT, or the shipped files): its name
-    and value (None when missing)."""
+    and value (None when missing); a GAN's from `samples` samples."""
     entry = job.entry
     if job.name == DATA_JOB:
         return "pools equal to the shipped ones", _same_pools(folder)
@@ -283,7 +285,7 @@ def figure(job: Job, folder: Path, classifier: torch.nn.Module | None) -> tuple[
     if isinstance(entry, ShippedAutoencoder):
         return "test MSE", _read_figure(folder / f"{entry.name}.json", "test_mse")
     if isinstance(entry, (ShippedLatentGAN, ShippedDCGAN)):
-        return f"Inception Score, {REPORT_SAMPLES:,} samples", _inception_score(entry, folder, classifier)
+        return f"Inception Score, {samples:,} samples", _inception_score(entry, folder, classifier, samples)
     name, file, *keys = FIGURES[entry.name]
     return name, _read_figure(folder / file, *keys)
 
@@ -296,12 +298,12 @@ def summarise(jobs: list[Job], results: dict[str, dict], stage_seconds: dict[str
     except CheckpointError as error:
         print(f"no Inception Scores: {error}")
         classifier = None
-    artefacts = []
+    artefacts, samples = [], DRY_RUN_SAMPLES if profile == "dry-run" else REPORT_SAMPLES
     for job in jobs:
-        name, rebuilt = figure(job, out, classifier)
+        name, rebuilt = figure(job, out, classifier, samples)
         shipped_folder = LABELLED_POOL_PATH.parent if job.entry is None else checkpoint_dir()
         artefacts.append({"name": job.name, "stage": job.stage, **results[job.name], "figure": name,
-                          "rebuilt": rebuilt, "shipped": figure(job, shipped_folder, classifier)[1]})
+                          "rebuilt": rebuilt, "shipped": figure(job, shipped_folder, classifier, samples)[1]})
     stages = [{"stage": stage, "seconds": seconds,
                **{status: sum(results[job.name]["status"].startswith(status) for job in jobs if job.stage == stage)
                   for status in ("done", "skipped", "failed")}}
