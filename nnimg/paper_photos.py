@@ -47,16 +47,20 @@ def save_photo(picture: Image.Image, path: Path, file_format: str) -> None:
         picture.save(path, format="PNG")
 
 
+def read_right(classifier: torch.nn.Module, paths: list[Path], labels: np.ndarray) -> float:
+    """The share of the picture files at `paths` that the app's upload path (read the file, flatten the light,
+    crop to 28x28) hands to `classifier` as their label."""
+    digits = np.stack([to_mnist_digit(read_image_file(str(path))) for path in paths])
+    return float((predict_logits(classifier, to_tensor(digits)).argmax(1).numpy() == labels).mean())
+
+
 def share_read_right(classifier: torch.nn.Module, digits: np.ndarray, labels: np.ndarray, *, file_format: str,
                      shaded: bool = True, seed: int = 0) -> float:
-    """The share of `digits`, photographed and saved as `file_format`, that the app's upload path (read the
-    file, flatten the light, crop to 28x28) hands to `classifier` as their label."""
+    """The share of `digits`, photographed and saved as `file_format`, that reach `classifier` as their label
+    (`read_right`)."""
     rng = np.random.default_rng(seed)
-    read = []
     with tempfile.TemporaryDirectory() as directory:
-        for index, digit in enumerate(digits):
-            path = Path(directory) / f"photo{index}"
+        paths = [Path(directory) / f"photo{index}" for index in range(len(digits))]
+        for digit, path in zip(digits, paths):
             save_photo(photo_of_paper(digit, rng, shaded=shaded), path, file_format)
-            read.append(to_mnist_digit(read_image_file(str(path))))
-    predicted = predict_logits(classifier, to_tensor(np.stack(read))).argmax(1).numpy()
-    return float((predicted == labels).mean())
+        return read_right(classifier, paths, labels)

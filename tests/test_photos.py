@@ -8,11 +8,10 @@ import pytest
 from PIL import Image
 
 from nnimg.checkpoints import load_model
-from nnimg.data import load_test_split, to_tensor
-from nnimg.paper_photos import photo_of_paper, save_photo, share_read_right
-from nnimg.preprocess import read_image_file, to_mnist_digit
+from nnimg.data import load_test_split
+from nnimg.paper_photos import photo_of_paper, read_right, save_photo, share_read_right
+from nnimg.preprocess import read_image_file
 from nnimg.registry import checkpoint_dir
-from nnimg.training import predict_logits
 
 COUNT = 40
 
@@ -54,5 +53,4 @@ def test_light_strokes_on_black_are_read_as_they_are(classifier, tmp_path):
     for index, digit in enumerate(images[:20]):
         paths.append(tmp_path / f"mnist{index}.png")
         Image.fromarray(digit).resize((100, 100), Image.Resampling.BICUBIC).save(paths[-1])
-    digits = to_tensor(np.stack([to_mnist_digit(read_image_file(str(path))) for path in paths]))
-    assert (predict_logits(classifier, digits).argmax(1).numpy() == labels[:20]).mean() >= 0.95
+    assert read_right(classifier, paths, labels[:20]) >= 0.95

@@ -335,8 +335,8 @@ def shipped_seconds(jobs: list[Job]) -> str:
     lines = ["| stage | jobs | recorded | shipped runs' wall seconds, summed |", "|---|---:|---:|---:|"]
     for stage in STAGES:
         staged = [job for job in jobs if job.stage == stage]
-        seconds = [(read_metrics(checkpoint_dir() / METRICS_FILES.get(job.name, f"{job.name}.json")) or {})
-                   .get("wall_seconds") for job in staged if job.entry is not None]
+        seconds = [(read_metrics(checkpoint_dir() / job.outputs[-1]) or {}).get("wall_seconds")
+                   for job in staged if job.entry is not None]  # a registry entry's outputs end with its metrics
         recorded = [value for value in seconds if value is not None]
         lines.append(f"| {stage} | {len(staged)} | {len(recorded)} | {sum(recorded):.0f} |")
     return "\n".join(lines)

@@ -7,9 +7,11 @@ from contextlib import contextmanager
 
 import gradio as gr
 import numpy as np
+import torch
 
 from nnimg.checkpoints import CheckpointError
 from nnimg.preprocess import InvalidImageError, read_image_file, to_mnist_digit
+from nnimg.restore import known_from_painting
 
 MAX_SEED = 2**32 - 1  # seeds are whole numbers from 0 to this (numpy's and torch's generators take them all)
 
@@ -68,6 +70,26 @@ def bounded(value, name: str, low: int, high: int) -> int:
 def seed(value, name: str = "seed") -> int:
     """A seed from 0 to MAX_SEED, or a gr.Error naming the field."""
     return bounded(value, name, 0, MAX_SEED)
+
+
+def as_list(value) -> list:
+    """A multi-choice input as a list: API callers may send one value instead of a list of them."""
+    return value if isinstance(value, list) else [value]
+
+
+def painted_known(editor: dict | None, *, unpainted: str, side: int = 28) -> torch.Tensor:
+    """The (1, 1, side, side) known-pixel mask from the strokes painted on an image editor's first layer
+    (a file, or an array); a gr.Error if it cannot be read, the sentence `unpainted` if nothing is painted."""
+    layers = (editor.get("layers") if isinstance(editor, dict) else None) or []
+    if layers and layers[0] is not None:
+        try:
+            layer = read_image_file(layers[0].get("path")) if isinstance(layers[0], dict) else np.asarray(layers[0])
+            known = known_from_painting(layer[..., -1] if layer.ndim == 3 else layer, side)
+        except (InvalidImageError, ValueError) as error:
+            raise gr.Error(f"The painted layer cannot be read: {error}") from None
+        if not known.all():
+            return known
+    raise gr.Error(unpainted)
 
 
 def one_of(value, choices, name: str):

@@ -109,7 +109,7 @@ def gan_live(losses: list[str], steps: float, lr: float, d_steps: float):
     turns; stream their grids (from the same noise) and curves every 10 steps; stop after
     MAX_LIVE_SECONDS."""
     losses = [checks.one_of(loss, GENERATOR_LOSSES, "generator loss")
-              for loss in (losses if isinstance(losses, list) else [losses])]
+              for loss in checks.as_list(losses)]
     if not losses:
         raise gr.Error("Choose at least one generator loss to train.")
     steps = checks.bounded(steps, "number of steps", 10, MAX_LIVE_STEPS)

@@ -75,6 +75,12 @@ def _timed(function) -> float:
     return time.perf_counter() - started
 
 
+def _idle_p50(client: Client, digit) -> float:
+    """The median milliseconds of 20 /reconstruct round trips, after 5 to warm up."""
+    return float(np.median([_timed(lambda: client.predict(digit, 10, 3, api_name="/reconstruct"))
+                            for _ in range(25)][5:])) * 1000
+
+
 def _spread(times: list[float]) -> str:
     return f"p50 {np.median(times):.2f} s, p95 {np.percentile(times, 95):.2f} s, max {max(times):.2f} s"
 
@@ -187,13 +193,11 @@ def bench_load(clients: int = 20, requests: int = 20, port: int = 7870) -> None:
         _report(f"{clients} clients x {requests} requests beside {HEAVY_CLIENTS} clients restoring", *cheap)
         print(f"/restore (latent GAN prior, 300 steps) meanwhile: {len(restores)} calls, {_spread(restores)}")
         digit = handle_file(str(folder / "digit0.png"))
-        idle = [_timed(lambda: client.predict(digit, 10, 3, api_name="/reconstruct")) for _ in range(25)][5:]
-        print(f"/reconstruct, one client, idle server: p50 {np.median(idle) * 1000:.0f} ms over {len(idle)} round "
-              f"trips (after 5 warm-up calls)", flush=True)
+        print(f"/reconstruct, one client, idle server: p50 {_idle_p50(client, digit):.0f} ms over 20 round trips "
+              f"(after 5 warm-up calls)", flush=True)
         default = Client(url, verbose=False, analytics_enabled=False)  # gradio_client's default certificate checks
-        idle = [_timed(lambda: default.predict(digit, 10, 3, api_name="/reconstruct")) for _ in range(25)][5:]
         print(f"/reconstruct, one client with gradio_client's default ssl_verify=True: p50 "
-              f"{np.median(idle) * 1000:.0f} ms", flush=True)
+              f"{_idle_p50(default, digit):.0f} ms", flush=True)
         kept_alive = _kept_alive(url, folder / "digit0.png", 25)[5:]
         print(f"/reconstruct over one kept-alive connection, as a browser: p50 {np.median(kept_alive) * 1000:.0f} ms "
               f"over {len(kept_alive)} round trips", flush=True)

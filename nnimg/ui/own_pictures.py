@@ -13,9 +13,9 @@ from nnimg.data import channels_first, fit_image
 from nnimg.metrics import psnr, ssim
 from nnimg.models.dcgan import Generator
 from nnimg.plots import as_uint8
-from nnimg.preprocess import InvalidImageError, read_image_file
+from nnimg.preprocess import read_image_file
 from nnimg.registry import folder_dcgans
-from nnimg.restore import Degraded, apply_mask, degrade, known_from_painting
+from nnimg.restore import Degraded, apply_mask, degrade
 from nnimg.sampling import fresh_samples
 from nnimg.ui import checks
 from nnimg.ui.lab import lab
@@ -50,24 +50,13 @@ def _as_image(images: torch.Tensor) -> np.ndarray:
     return as_uint8((image[0] if len(image) == 1 else image.permute(1, 2, 0)).numpy())
 
 
-def _painted(editor: dict | None, side: int) -> torch.Tensor:
-    layers = (editor.get("layers") if isinstance(editor, dict) else None) or []
-    try:
-        layer = read_image_file(layers[0].get("path")) if layers and isinstance(layers[0], dict) else None
-        known = known_from_painting(layer[..., -1] if layer.ndim == 3 else layer, side) if layer is not None else None
-    except (InvalidImageError, ValueError) as error:
-        raise gr.Error(f"The painted layer cannot be read: {error}") from None
-    if known is None or known.all():
-        raise gr.Error("Paint over the part of the picture to erase first (or choose another degradation).")
-    return known
-
-
 def _degraded(clean: torch.Tensor, degradation: str, seed: int, editor: dict | None) -> Degraded:
     degradation = checks.one_of(degradation, PICTURE_DEGRADATIONS, "degradation")
     if degradation == PICTURE_DEGRADATIONS[0]:
         return Degraded(clean, torch.ones_like(clean))
     if degradation == "painted mask":
-        return apply_mask(clean, _painted(editor, clean.shape[-1]))
+        unpainted = "Paint over the part of the picture to erase first (or choose another degradation)."
+        return apply_mask(clean, checks.painted_known(editor, unpainted=unpainted, side=clean.shape[-1]))
     return degrade(clean, degradation, seed=seed)
 
 

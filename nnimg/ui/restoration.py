@@ -10,8 +10,7 @@ import torch
 from nnimg.data import to_tensor
 from nnimg.metrics import classify, psnr, ssim
 from nnimg.plots import image_rows, summary_curves
-from nnimg.preprocess import InvalidImageError, read_image_file
-from nnimg.restore import DEGRADATIONS, Degraded, apply_mask, degrade, known_from_painting, window_mask
+from nnimg.restore import DEGRADATIONS, Degraded, apply_mask, degrade, window_mask
 from nnimg.ui import checks, own_pictures
 from nnimg.ui.digit_input import test_digit, use_drawing
 from nnimg.ui.findings_panel import findings_panel
@@ -29,22 +28,6 @@ DATA_TERMS = ("l2", "l1")  # the GAN priors' fit to the known pixels (the course
 INVERSION_LOSSES = {"mse": 0.0, "perceptual": 1.0}  # the weight of the perceptual term (restore.py)
 
 
-def _painted_known(editor: dict | None) -> torch.Tensor:
-    """The known-pixel mask from the strokes painted in the image editor."""
-    layers = (editor.get("layers") if isinstance(editor, dict) else None) or []
-    if not layers or layers[0] is None:
-        raise gr.Error("Paint over the part of the digit to erase first.")
-    layer = layers[0]
-    try:
-        layer = read_image_file(layer.get("path")) if isinstance(layer, dict) else np.asarray(layer)
-        known = known_from_painting(layer[..., -1] if layer.ndim == 3 else layer)
-    except (InvalidImageError, ValueError) as error:
-        raise gr.Error(f"The painted layer cannot be read: {error}") from None
-    if known.all():
-        raise gr.Error("Paint over the part of the digit to erase first.")
-    return known
-
-
 def _degraded(clean: torch.Tensor, degradation: str, seed: int, window: tuple = (10, 9, 9),
               editor: dict | None = None) -> Degraded:
     degradation = checks.one_of(degradation, DEGRADATIONS + CUSTOM_DEGRADATIONS, "degradation")
@@ -58,7 +41,7 @@ def _degraded(clean: torch.Tensor, degradation: str, seed: int, window: tuple = 
             return apply_mask(clean, window_mask(size, top=top, left=left))
         except ValueError as error:
             raise gr.Error(f"The window does not fit: {error}.") from None
-    return apply_mask(clean, _painted_known(editor))
+    return apply_mask(clean, checks.painted_known(editor, unpainted="Paint over the part of the digit to erase first."))
 
 
 def _method_events(method: str, degraded: Degraded, steps: int, seed: int, norm: str = "l2",
@@ -104,7 +87,7 @@ def restore_compare(image, degradation: str, methods: list[str], steps: float, s
     clean, steps, seed = _inputs(image, steps, seed)
     norm = checks.one_of(norm, DATA_TERMS, "data term")
     methods = [checks.one_of(method, RESTORATION_METHODS, "method")
-               for method in (methods if isinstance(methods, list) else [methods])]
+               for method in checks.as_list(methods)]
     if not methods:
         raise gr.Error("Choose at least one method.")
     degraded = _degraded(clean, degradation, seed, (window_size, window_top, window_left), editor)
