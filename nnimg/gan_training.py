@@ -136,15 +136,16 @@ def train_dcgan(
             yield event
 
 
-def dcgan_optimizers(generator: nn.Module, discriminator: nn.Module,
-                     lr: float) -> tuple[torch.optim.Adam, torch.optim.Adam]:
-    """Adam for G and for D with DCGAN's betas (0.5, 0.999)."""
-    return tuple(torch.optim.Adam(module.parameters(), lr=lr, betas=(0.5, 0.999))
+def dcgan_optimizers(generator: nn.Module, discriminator: nn.Module, lr: float, *,
+                     weight_decay: float = 0.0) -> tuple[torch.optim.Adam, torch.optim.Adam]:
+    """Adam for G and for D with DCGAN's betas (0.5, 0.999) and an L2 term of `weight_decay` (Adam's
+    coupled weight decay: `weight_decay * w` joins each gradient, as the course's L2 regularisation)."""
+    return tuple(torch.optim.Adam(module.parameters(), lr=lr, betas=(0.5, 0.999), weight_decay=weight_decay)
                  for module in (generator, discriminator))
 
 
 def build_dcgan(*, width: int, d_width: int, categories: int, lr: float, seed: int, device: torch.device | str = "cpu",
-                image_size: int = 28, channels: int = 1
+                image_size: int = 28, channels: int = 1, weight_decay: float = 0.0
                 ) -> tuple[Generator, Discriminator, torch.optim.Adam, torch.optim.Adam]:
     """A DCGAN initialised from `seed`: G of `width` (4w -> 2w -> w channels), D of `d_width` (w/2 -> w -> 2w),
     both with InfoGAN's code of `categories` (0: none), for `image_size` pictures of `channels`, and their
@@ -153,7 +154,7 @@ def build_dcgan(*, width: int, d_width: int, categories: int, lr: float, seed: i
     shape = {"categories": categories, "image_size": image_size, "channels": channels}
     generator = Generator(DCGANConfig(width=width, **shape)).to(device)
     discriminator = Discriminator(DCGANConfig(width=d_width, **shape)).to(device)
-    return generator, discriminator, *dcgan_optimizers(generator, discriminator, lr)
+    return generator, discriminator, *dcgan_optimizers(generator, discriminator, lr, weight_decay=weight_decay)
 
 
 def generator_average(generator: nn.Module, decay: float) -> AveragedModel:

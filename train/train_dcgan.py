@@ -41,6 +41,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
@@ -56,7 +57,8 @@ from nnimg.models.dcgan import IMAGE_SIZES, DCGANConfig, sample_latent  # noqa: 
 from nnimg.registry import DCGAN_RECIPE_FLAGS, DCGAN_RECIPES, dcgan_name  # noqa: E402
 
 FIXED_NOISE_SEED = 1234
-RECIPE_KEYS = ("epochs", "batch_size", "lr", "d_steps", "width", "d_width", "categories", "info_weight", "ema", "seed")
+RECIPE_KEYS = ("epochs", "batch_size", "lr", "weight_decay", "d_steps", "width", "d_width", "categories", "info_weight",
+               "ema", "split", "seed")
 DRY_RUN = {"epochs": 2, "steps": 3}
 
 
@@ -67,10 +69,12 @@ def fixed_noise(config: DCGANConfig) -> torch.Tensor:
 
 
 def run_name(args: argparse.Namespace, loss: str) -> str:
-    """dcgan_<recipe>_<loss> on MNIST; dcgan_<name>[-<recipe>]_<loss> on a folder."""
+    """dcgan_<recipe>_<loss> on MNIST; dcgan_<name>[-<recipe>]_<loss> on a folder; a --seed other than the
+    recipe's adds -seed<N> to the recipe (dcgan_course-exact-seed1_saturating: a replicate for the spread)."""
+    recipe = args.recipe if args.seed == 0 else f"{args.recipe}-seed{args.seed}"
     if args.data is None:
-        return dcgan_name(loss, args.recipe)
-    return dcgan_name(loss, args.name if args.recipe == "shipped" else f"{args.name}-{args.recipe}")
+        return dcgan_name(loss, recipe)
+    return dcgan_name(loss, args.name if recipe == "shipped" else f"{args.name}-{recipe}")
 
 
 def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor, data: dict, device: torch.device,
@@ -81,7 +85,7 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor, data: d
     recipe = {key: getattr(args, key) for key in RECIPE_KEYS}
     generator, discriminator, g_optimizer, d_optimizer = build_dcgan(
         width=args.width, d_width=args.d_width, categories=args.categories, lr=args.lr, seed=args.seed, device=device,
-        image_size=data["image_size"], channels=data["channels"])
+        image_size=data["image_size"], channels=data["channels"], weight_decay=args.weight_decay)
     ema = generator_average(generator, args.ema) if args.ema else None
     shipped = generator if ema is None else ema.module  # the generator that is sampled and saved
     modules = {"generator": generator, "discriminator": discriminator, **({"ema": ema} if ema else {})}
@@ -131,11 +135,13 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor, data: d
 
 
 def load_data(args: argparse.Namespace) -> tuple[torch.Tensor, dict]:
-    """The training pictures as uint8 (N, C, H, W), and what they are: MNIST's training digits, or the
-    folder --data read at --image-size (with the count of unreadable files skipped)."""
+    """The training pictures as uint8 (N, C, H, W), and what they are: MNIST's training digits (--split
+    all: and its test digits, 70,000), or the folder --data read at --image-size (with the count of
+    unreadable files skipped)."""
     if args.data is None:
-        images = channels_first(torch.from_numpy(cli.load_split("train", dry_run=args.dry_run)[0]))
-        return images, {"image_size": 28, "channels": 1}
+        splits = ("train", "test") if args.split == "all" else ("train",)
+        digits = np.concatenate([cli.load_split(split, dry_run=args.dry_run)[0] for split in splits])
+        return channels_first(torch.from_numpy(digits)), {"image_size": 28, "channels": 1}
     try:
         pictures, skipped = load_image_folder(args.data, size=args.image_size, channels=args.channels)
     except ImageFolderError as error:
@@ -154,6 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--epochs", type=int, default=16)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--weight-decay", type=float, default=0.0,
+                        help="L2 regularisation of both networks (Adam's weight_decay)")
+    parser.add_argument("--split", choices=("train", "all"), default="train",
+                        help="MNIST digits to train on: the training split (60,000) or all (with the test split, 70,000)")
     parser.add_argument("--d-steps", type=int, default=1, help="discriminator steps per generator step")
     parser.add_argument("--width", type=int, default=64, help="G's channels: 4w -> 2w -> w")
     parser.add_argument("--d-width", type=int, default=128, help="D's channels: w/2 -> w -> 2w")
