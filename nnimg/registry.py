@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +90,7 @@ LATENT_GAN_MODELS = tuple(LATENT_GAN_PRESETS)
 REPLICATE_SEEDS = (1, 2)
 REPLICATED_DCGAN_RECIPES = ("course-exact",)
 REPLICATED_LATENT_GANS = ("gan-course", "wgan-course")
+REPLICATED_AUTOENCODERS = ("ae_d5_l1", "ae_d10_l1", "ae_d20_l1", "ae_d15_l3", NO_FC_AUTOENCODER)
 
 
 def checkpoint_dir() -> Path:
@@ -250,6 +251,10 @@ def _build() -> tuple[Shipped, ...]:
     entries += [_dcgan(loss, recipe, seed) for recipe in REPLICATED_DCGAN_RECIPES for loss in DCGAN_LOSSES
                 for seed in REPLICATE_SEEDS]
     entries += [_latent_gan(model, seed) for model in REPLICATED_LATENT_GANS for seed in REPLICATE_SEEDS]
+    autoencoders = {entry.name: entry for entry in entries if isinstance(entry, ShippedAutoencoder)}
+    entries += [replace(autoencoders[name], name=f"{name}-seed{seed}", display=f"{autoencoders[name].display}, seed "
+                        f"{seed}", train_command=f"{autoencoders[name].train_command} --seed {seed}", roles=(REPLICATE,))
+                for name in REPLICATED_AUTOENCODERS for seed in REPLICATE_SEEDS]
     return tuple(entries)
 
 
@@ -271,7 +276,8 @@ def with_role(role: str) -> Shipped:
 def shipped_autoencoders(*, uniform: bool = False) -> list[ShippedAutoencoder]:
     """The plain autoencoders (the latent sweep, then the depth sweep), or the uniform-latent ones;
     all with FC layers (the one without is NO_FC_AUTOENCODER)."""
-    return [e for e in REGISTRY if isinstance(e, ShippedAutoencoder) and e.uniform == uniform and e.fully_connected]
+    return [e for e in REGISTRY if isinstance(e, ShippedAutoencoder) and e.uniform == uniform and e.fully_connected
+            and REPLICATE not in e.roles]
 
 
 def studied_autoencoders() -> list[ShippedAutoencoder]:
