@@ -252,8 +252,9 @@ def _build() -> tuple[Shipped, ...]:
                 for seed in REPLICATE_SEEDS]
     entries += [_latent_gan(model, seed) for model in REPLICATED_LATENT_GANS for seed in REPLICATE_SEEDS]
     autoencoders = {entry.name: entry for entry in entries if isinstance(entry, ShippedAutoencoder)}
-    entries += [replace(autoencoders[name], name=f"{name}-seed{seed}", display=f"{autoencoders[name].display}, seed "
-                        f"{seed}", train_command=f"{autoencoders[name].train_command} --seed {seed}", roles=(REPLICATE,))
+    entries += [replace(autoencoders[name], name=f"{name}-seed{seed}", display=f"{autoencoders[name].display}, "
+                        f"seed {seed}", train_command=f"{autoencoders[name].train_command} --seed {seed}",
+                        roles=(REPLICATE,))
                 for name in REPLICATED_AUTOENCODERS for seed in REPLICATE_SEEDS]
     return tuple(entries)
 

@@ -20,7 +20,7 @@ from nnimg.models.classifier import Classifier
 from nnimg.models.dcgan import Generator, sample_latent
 from nnimg.models.latent_gan import CodeGenerator
 from nnimg.registry import (CONDITIONAL_SAMPLER, DIGIT_CHECK, GAUSSIAN_PRIOR, LATENT_GAN_MODELS,
-                            NOT_NETWORKS, REFERENCE_CLASSIFIER, REGISTRY, RESTORATION_AE, RESTORATION_DCGAN,
+                            NOT_NETWORKS, REFERENCE_CLASSIFIER, REGISTRY, REPLICATE, RESTORATION_AE, RESTORATION_DCGAN,
                             RESTORATION_LATENT_GAN, UNCONDITIONAL_SAMPLER, Shipped, ShippedAutoencoder,
                             autoencoder_name, checkpoint_dir, dcgan_recipes, find_dcgan, latent_gan,
                             with_role)
@@ -47,7 +47,7 @@ class ModelZoo:
 
     def __init__(self) -> None:
         self.shipped: dict[str, ShippedAutoencoder] = {
-            e.name: e for e in REGISTRY if isinstance(e, ShippedAutoencoder)}
+            e.name: e for e in REGISTRY if isinstance(e, ShippedAutoencoder) and REPLICATE not in e.roles}
         self.models: dict[str, torch.nn.Module] = {}
         self.errors: dict[str, str] = {}
         for entry in REGISTRY:

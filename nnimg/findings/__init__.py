@@ -5,6 +5,7 @@ findings` runs them all and writes docs/findings.json, which the app's findings 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -65,6 +66,13 @@ class Measurements:
         self.test_x, self.test_labels = to_tensor(images), labels
         self.classifier = self.zoo.classifier
         self.digit_check = self.zoo.digit_check
+        self.results: dict[str, object] = {}  # what several findings read, measured once
+
+    def once(self, key: str, measure: Callable[[], object]) -> object:
+        """`measure()`, run the first time `key` is asked for and remembered."""
+        if key not in self.results:
+            self.results[key] = measure()
+        return self.results[key]
 
     def digit_share(self, images: torch.Tensor) -> float:
         """The share of (N, 1, 28, 28) images that the digit check takes for digits."""
