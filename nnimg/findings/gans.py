@@ -194,7 +194,8 @@ def conditional_wgan(m: Measurements) -> Finding:
 
 def larger_discriminator(m: Measurements) -> Finding:
     small, large = (_quality(m, dcgan("non-saturating", recipe)) for recipe in ("course-short", "course-large-d"))
-    seconds_per_step = json.loads(dcgan("non-saturating", "course-large-d").metrics_path.read_text())["wall_seconds"] / 300
+    wide = json.loads(dcgan("non-saturating", "course-large-d").metrics_path.read_text())
+    seconds_per_step = wide["wall_seconds"] / wide["records"][-1]["step"]
     epoch = json.loads(dcgan("non-saturating", "course").metrics_path.read_text())["steps_per_epoch"]
     hours = seconds_per_step * 3 * epoch * 2 / 3600  # 3 epochs, 2 seeds
     return Finding(
