@@ -154,7 +154,7 @@ def build() -> OnLoad:
                 "G's noise and a head on D learns to read it back, so each code comes to draw one kind of digit (no "
                 "labels are used). The gradient curve shows the gradient of the adversarial loss alone.")
     folders = sorted({entry.recipe for entry in folder_dcgans()})
-    recipe = gr.Radio([(DCGAN_RECIPES[key], key) for key in ("shipped", "course")]
+    recipe = gr.Radio([(DCGAN_RECIPES[key], key) for key in ("shipped", "course-exact", "course")]
                       + [(FACE_RECIPE_DISPLAY if name == FACE_RECIPE else f"your pictures: {name}", name)
                          for name in folders],
                       value="shipped", label="Recipe")
