@@ -36,12 +36,12 @@ def autoencoder_error(m: Measurements) -> Finding:
         f"Test MSE per pixel (3 conv layers, 1 seed each) {deep[2]:.4f} at d = 2, {deep[5]:.4f} at d = 5, "
         f"{deep[10]:.4f} at d = 10, {deep[100]:.4f} at d = 100, " + ("falling at every step" if falls else
                                                                       "not falling at every step")
-        + ". With 1 conv layer over seeds: " + "; ".join(f"d = {d}: {spread(v, 4)}" for d, v in shallow.items())
+        + ". With 1 conv layer: " + "; ".join(f"d = {d}: {spread(v, 4)}" for d, v in shallow.items())
         + f". At d = 10: {by_depth[0]:.4f} / {by_depth[1]:.4f} / {by_depth[2]:.4f} with 1 / 2 / 3 conv layers.",
         verdict(falls, seeds=seeds, separated=separated),
-        "Ten digit classes need room: below d = 10 the code cannot keep each digit's style. The fall with d is "
-        + ("wider than the spread over seeds at 1 conv layer. " if separated and seeds >= 3 else
-           "not separated from the spread over seeds. ")
+        "Ten digit classes need room: below d = 10 the code cannot keep each digit's style. "
+        + ("The fall with d is wider than the spread over seeds at 1 conv layer. " if separated and seeds >= 3 else
+           ONE_SEED + " ")
         + "The effect of depth rests on one seed per depth, and depth 3 was trained with a later recipe (FC 256, "
         "30 epochs, more weight decay) than depths 1 and 2 (FC 192, 20 epochs): that half is not tested.",
         "the test-MSE curve against d; the depth and d controls",
