@@ -86,9 +86,7 @@ LATENT_GAN_DISPLAY = {"gan": "plain GAN", "gan-course": "plain GAN, the course's
 LATENT_GAN_MODELS = tuple(LATENT_GAN_PRESETS)
 
 # Replicates: models whose findings claim a difference also ship from other seeds (the scripts' --seed N writes
-# <name>-seed<N>), so that docs/course.md's verdict rules can weigh the difference against the seed spread. The
-# course-exact DCGANs have one replicate each: at L2 0.5 every seed drew the same flat grey (BENCHMARKS.md).
-REPLICATED_DCGANS = {("saturating", "course-exact"): (1,), ("non-saturating", "course-exact"): (1,)}
+# <name>-seed<N>), so that docs/course.md's verdict rules can weigh the difference against the seed spread.
 REPLICATED_LATENT_GANS = {"gan-course": (1, 2), "wgan-course": (1, 2)}
 REPLICATED_AUTOENCODERS = {"ae_d15_l3": (1, 2), NO_FC_AUTOENCODER: (1, 2)}
 
@@ -207,12 +205,10 @@ def _autoencoder_roles(latent_dim: int, depth: int, uniform: bool) -> tuple[str,
     return tuple(RESTORATION_AE[(kind, uniform)] for kind, dim in (("noise", 20), ("mask", 10)) if dim == latent_dim)
 
 
-def _dcgan(loss: str, recipe: str, seed: int = 0) -> ShippedDCGAN:
+def _dcgan(loss: str, recipe: str) -> ShippedDCGAN:
     ours = recipe == "shipped"
     command = f"python train/train_dcgan.py --loss {loss}" + ("" if ours else f" --recipe {recipe}")
     roles = (RESTORATION_DCGAN,) if ours and loss == "non-saturating" else ()
-    if seed:
-        recipe, command, roles = f"{recipe}-seed{seed}", f"{command} --seed {seed}", (REPLICATE,)
     return ShippedDCGAN(dcgan_name(loss, recipe), loss if ours else f"{loss} ({recipe})", command, loss=loss,
                         recipe=recipe, roles=roles)
 
@@ -248,7 +244,6 @@ def _build() -> tuple[Shipped, ...]:
     entries += [ShippedDCGAN(dcgan_name(loss, FACE_RECIPE), f"{loss} (LFW faces)", FACE_DCGAN_COMMAND.format(loss=loss),
                              loss=loss, recipe=FACE_RECIPE) for loss in DCGAN_LOSSES]
     entries += [_latent_gan(model) for model in LATENT_GAN_MODELS]
-    entries += [_dcgan(loss, recipe, seed) for (loss, recipe), seeds in REPLICATED_DCGANS.items() for seed in seeds]
     entries += [_latent_gan(model, seed) for model, seeds in REPLICATED_LATENT_GANS.items() for seed in seeds]
     autoencoders = {entry.name: entry for entry in entries if isinstance(entry, ShippedAutoencoder)}
     entries += [replace(autoencoders[name], name=f"{name}-seed{seed}", display=f"{autoencoders[name].display}, "
@@ -298,7 +293,8 @@ def shipped_latent_gans() -> list[ShippedLatentGAN]:
 
 
 def seed_runs(entry: Shipped) -> list[Shipped]:
-    """`entry` and the replicates of it that ship from other seeds (REPLICATED_*)."""
+    """`entry` and the replicates of it that ship from other seeds (REPLICATED_*), named as the scripts' --seed
+    names them."""
     if isinstance(entry, ShippedDCGAN):
         names = [dcgan_name(entry.loss, f"{entry.recipe}-seed{seed}") for seed in range(1, 10)]
     else:
