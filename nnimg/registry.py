@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -88,7 +88,6 @@ LATENT_GAN_MODELS = tuple(LATENT_GAN_PRESETS)
 # Replicates: models whose findings claim a difference also ship from other seeds (the scripts' --seed N writes
 # <name>-seed<N>), so that docs/course.md's verdict rules can weigh the difference against the seed spread.
 REPLICATED_LATENT_GANS = {"gan-course": (1, 2), "wgan-course": (1, 2)}
-REPLICATED_AUTOENCODERS = {"ae_d15_l3": (1, 2), NO_FC_AUTOENCODER: (1, 2)}
 
 
 def checkpoint_dir() -> Path:
@@ -245,11 +244,6 @@ def _build() -> tuple[Shipped, ...]:
                              loss=loss, recipe=FACE_RECIPE) for loss in DCGAN_LOSSES]
     entries += [_latent_gan(model) for model in LATENT_GAN_MODELS]
     entries += [_latent_gan(model, seed) for model, seeds in REPLICATED_LATENT_GANS.items() for seed in seeds]
-    autoencoders = {entry.name: entry for entry in entries if isinstance(entry, ShippedAutoencoder)}
-    entries += [replace(autoencoders[name], name=f"{name}-seed{seed}", display=f"{autoencoders[name].display}, "
-                        f"seed {seed}", train_command=f"{autoencoders[name].train_command} --seed {seed}",
-                        roles=(REPLICATE,))
-                for name, seeds in REPLICATED_AUTOENCODERS.items() for seed in seeds]
     return tuple(entries)
 
 
