@@ -163,12 +163,12 @@ def saturating_loss(m: Measurements) -> Finding:
            if fails else
            "With the course's recipe to the letter no loss trains: the L2 term of 0.5 (Adam's weight decay adds "
            "0.5 w to every gradient) pulls G's weights toward zero faster than D's gradient pushes them, so G draws "
-           f"a flat grey (samples' mean brightness {flat['brightness']:.2f}, contrast {flat['contrast']:.3f}) for every "
-           f"loss ({seeds} seed{'s' * (seeds > 1)} each), and the losses cannot differ. The write-up's lambda may have meant another "
-           "scaling (a decoupled decay, or a penalty divided by the batch); as written it cannot train here. "
-           "Without the L2 term (course) the saturating run trains too; only our recipe (a wider D, InfoGAN's code) "
-           "keeps it in the flat region. Which of those two changes does it is not isolated (3 seeds each of a "
-           "10-epoch run)."
+           f"a flat grey (samples' mean brightness {flat['brightness']:.2f}, contrast {flat['contrast']:.3f}) for "
+           f"every loss ({seeds} seed{'s' * (seeds > 1)} each), and the losses cannot differ. The write-up's lambda "
+           "may have meant another scaling (a decoupled decay, or a penalty divided by the batch); as written it "
+           "cannot train here. Without the L2 term (course) the saturating run trains too; only our recipe (a "
+           "wider D, InfoGAN's code) keeps it in the flat region. Which of those two changes does it is not "
+           "isolated (3 seeds each of a 10-epoch run)."
            if nothing_trains else
            "With the course's recipe to the letter the saturating run escapes that region and trains: the course's "
            "noise does not reproduce here. Only our recipe (a wider D, InfoGAN's code) keeps it there; which single "
