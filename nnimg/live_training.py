@@ -114,14 +114,16 @@ def digit_reading(classifier: torch.nn.Module, digit_check: DigitCheck,
 
 def train_latent_gan_live(preset: dict, codes: torch.Tensor, labels: torch.Tensor, autoencoder: Autoencoder, *,
                           autoencoder_name: str, classifier: torch.nn.Module, digit_check: DigitCheck, seed: int,
-                          every: int = 20) -> Iterator[dict]:
+                          every: int = 20, share_every: int = 100) -> Iterator[dict]:
     """Train a GAN of `preset` (an entry of `nnimg.registry.LATENT_GAN_PRESETS`) on an autoencoder's
     codes with labels, as train/train_latent_gan.py does (`train_latent_gan`), until the caller stops
     asking; a conditional preset with a code classifier trains that classifier first (500 steps).
 
     Every `every` generator steps yields the loop's record since the last event (the critic's and
     G's losses, the Wasserstein estimate, "step") with "samples": Decoder(G(z)) of 64 fixed noise
-    vectors (64, 28, 28), and "digit_shares" and "no_digit_share" of 1,000 samples (`digit_reading`).
+    vectors (64, 28, 28), and "digit_shares" and "no_digit_share" of 1,000 samples (`digit_reading`),
+    measured at the first event and every `share_every` steps ("shares_step": when; reading costs
+    more than training).
     """
     if preset.get("raw_codes"):
         mean, std = torch.zeros(codes.shape[1]), torch.ones(codes.shape[1])
@@ -138,13 +140,15 @@ def train_latent_gan_live(preset: dict, codes: torch.Tensor, labels: torch.Tenso
                                                    steps=CODE_CLASSIFIER_STEPS, seed=seed)
     fixed, fixed_labels = noise(64, config.noise_dim, seed=FIXED_NOISE_SEED), torch.arange(64) % 10
     measured, measured_labels = noise(SHARE_SAMPLES, config.noise_dim, seed=0), torch.arange(SHARE_SAMPLES) % 10
+    reading = None
     for event in train_latent_gan(generator, critic, g_optimizer, c_optimizer, standardised, labels,
                                   objective=preset["objective"], steps=ENDLESS, batch_size=preset["batch_size"],
                                   critic_steps=preset["critic_steps"], clip=preset.get("clip", 0.01),
                                   code_classifier=code_classifier,
                                   classifier_weight=preset.get("classifier_weight", 0.0), seed=seed,
                                   record_every=every):
-        shares, no_digit = digit_reading(classifier, digit_check, generate(generator, autoencoder, measured,
-                                                                           measured_labels))
-        yield event | {"samples": generate(generator, autoencoder, fixed, fixed_labels), "digit_shares": shares,
-                       "no_digit_share": no_digit}
+        if reading is None or event["step"] % share_every == 0:
+            samples = generate(generator, autoencoder, measured, measured_labels)
+            reading = dict(zip(("digit_shares", "no_digit_share"), digit_reading(classifier, digit_check, samples)))
+            reading["shares_step"] = event["step"]
+        yield event | reading | {"samples": generate(generator, autoencoder, fixed, fixed_labels)}

@@ -48,9 +48,10 @@ def latent_gan_live(model: str, seconds: float, seed: float):
         no_digit = event["no_digit_share"]
         summary = {"model": model, "steps": event["step"], "seconds": round(elapsed, 1), "samples": SHARE_SAMPLES,
                    "digit_shares": [round(share, 4) for share in event["digit_shares"]],
-                   "no_digit_share": round(no_digit, 4), "preset": LATENT_GAN_PRESETS[model]}
+                   "no_digit_share": round(no_digit, 4), "shares_step": event["shares_step"],
+                   "preset": LATENT_GAN_PRESETS[model]}
         status = (f"**{display}**: step {event['step']}, {elapsed:.0f} of {seconds} s; of {SHARE_SAMPLES:,} "
-                  f"samples the digit check calls {no_digit:.0%} no digit.")
+                  f"samples at step {event['shares_step']} the digit check calls {no_digit:.0%} no digit.")
         shares = digit_share_bars({display: event["digit_shares"]},
                                   title=f"Digits read among {SHARE_SAMPLES:,} samples ({no_digit:.0%} no digit)")
         grid = image_grid(event["samples"].numpy(), columns=8)
