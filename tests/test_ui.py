@@ -310,11 +310,13 @@ def _endless():
 def test_a_live_run_beyond_the_limit_hears_the_lab_is_busy_and_a_budget_ends_a_run():
     def run(seconds: float = 60):
         return live.stream(_endless(), lambda event, elapsed: event["step"], seconds=seconds, planned="a test")
+    threads = torch.get_num_threads()
     running = [run() for _ in range(live.MAX_LIVE_RUNS)]
-    assert [next(each) for each in running] == [1] * live.MAX_LIVE_RUNS
+    assert [next(each) for each in running] == [1] * live.MAX_LIVE_RUNS and torch.get_num_threads() == 1
     with pytest.raises(gr.Error, match="The lab is busy"):
         next(run())
     running.pop().close()
     assert list(run(seconds=0)) == [1]  # a slot again; a spent budget stops it after its first event
     for each in running:
         each.close()
+    assert torch.get_num_threads() == threads  # the last run gives the threads back
