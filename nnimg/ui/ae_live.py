@@ -82,8 +82,9 @@ def build() -> None:
     with gr.Row():
         latent_dim = gr.Slider(2, 100, value=16, step=1, label="Latent size d")
         depth = gr.Radio([1, 2, 3], value=3, label="Conv layers")
-        fc = gr.Checkbox(False, label="Fully connected layers")
-        batchnorm = gr.Checkbox(True, label="BatchNorm")
+        with gr.Column(min_width=200):
+            fc = gr.Checkbox(False, label="Fully connected layers")
+            batchnorm = gr.Checkbox(True, label="BatchNorm")
     with gr.Row():
         uniform_weight = gr.Number(0.0, minimum=0, maximum=10, label="Moment-matching weight (0: plain)")
         optimizer = gr.Radio(list(AE_OPTIMIZERS), value="adam", label="Optimizer")

@@ -72,6 +72,11 @@ def build() -> None:
         train_button = gr.Button("Train both", variant="primary")
         stop_button = gr.Button("Stop")
     choices = [(f"{LATENT_GAN_DISPLAY[name]} ({name})", name) for name in LATENT_GAN_MODELS]
+    # The browser runs only the first of two events on one click, so the button counts its clicks and the
+    # runs start from that: the first after the count, the second on its change.
+    clicks = gr.Number(0, visible=False)
+    counted = train_button.click(lambda count: count + 1, clicks, clicks, queue=False, api_visibility="private")
+    triggers = (counted.then, clicks.change)
     events = []
     with gr.Row():
         for index, default in enumerate(SIDE_BY_SIDE):
@@ -80,7 +85,7 @@ def build() -> None:
                 outputs = [gr.Markdown(), gr.Plot(), gr.Plot(), image_output("64 samples of fixed noise, decoded"),
                            gr.JSON(label="Measured")]
                 first = index == 0  # the other column is the same endpoint with another model
-                events.append(train_button.click(
+                events.append(triggers[index](
                     latent_gan_live, [model, seconds, seed], outputs, api_name="latent_gan_live" if first else None,
                     api_visibility="public" if first else "private", preprocess=False, **live.LIVE))
     stop_button.click(None, cancels=events, api_visibility="private")
