@@ -20,7 +20,7 @@ from nnimg import data
 from nnimg.data import load_test_split, to_tensor
 from nnimg.ui import (ae_live, digit_input, error_log, gan_losses, interpolation, latent_gan_live, latent_space, live,
                       own_pictures, reconstruction, restoration, sampling, widgets)
-from nnimg.registry import checkpoint_dir
+from nnimg.registry import LATENT_GAN_PRESETS, checkpoint_dir
 from nnimg.ui.lab import lab
 
 REPO = Path(__file__).resolve().parent.parent
@@ -292,6 +292,11 @@ def test_latent_gan_live_reads_every_sample_as_a_digit_or_none():
     assert sum(summary["digit_shares"]) + summary["no_digit_share"] == pytest.approx(1, abs=1e-3)
     with pytest.raises(gr.Error, match="Unknown model"):
         next(latent_gan_live.latent_gan_live("vae", 1, 0))
+    changed = latent_gan_live.recipe_with("wgan", "wgan-gp", "raw", "on", 0, 3, 0, "adam-gp")
+    assert changed == LATENT_GAN_PRESETS["wgan"] | {"objective": "wgan-gp", "raw_codes": True, "critic_batchnorm": True,
+                                                    "critic_steps": 3, "optimizer": "adam-gp"}
+    *_, summary = list(latent_gan_live.latent_gan_live("wgan", 1, 0, "gan", critic_steps=1))[-1]
+    assert summary["recipe"]["objective"] == "gan" and summary["recipe"]["critic_steps"] == 1
 
 
 def test_gan_live_presets_and_its_step_line():

@@ -7,6 +7,7 @@ import gradio as gr
 import numpy as np
 import torch
 
+from nnimg.gan_training import LATENT_OBJECTIVES
 from nnimg.latent import encode
 from nnimg.live_training import SHARE_SAMPLES, train_latent_gan_live
 from nnimg.plots import critic_curves, digit_share_bars, image_grid
@@ -29,19 +30,47 @@ def _training_codes() -> tuple[torch.Tensor, torch.Tensor, torch.nn.Module]:
     return codes, labels, autoencoder
 
 
-def latent_gan_live(model: str, seconds: float, seed: float):
-    """Train the latent GAN of the recipe `model` from scratch for `seconds`; stream its curves, the
-    digits the classifier reads among 1,000 samples, 64 decoded samples of fixed noise (an 8x8 grid) and
-    a summary."""
-    model = checks.one_of(model, LATENT_GAN_MODELS, "model")
+RECIPES = "the recipe's"  # a knob left at the recipe's value
+OPTIMIZERS = ("adam", "adam-gp", "rmsprop")  # Adam with betas (0.5, 0.999) or (0.5, 0.9), RMSprop
+
+
+def recipe_with(model: str, objective: str = RECIPES, codes: str = RECIPES, critic_batchnorm: str = RECIPES,
+                lr: float = 0, critic_steps: float = 0, clip: float = 0, optimizer: str = RECIPES) -> dict:
+    """The latent-GAN recipe `model` with the knobs that are set (not RECIPES, not 0) changed."""
+    recipe = dict(LATENT_GAN_PRESETS[checks.one_of(model, LATENT_GAN_MODELS, "model")])
+    if checks.one_of(objective, (RECIPES, *LATENT_OBJECTIVES), "objective") != RECIPES:
+        recipe["objective"] = objective
+    if checks.one_of(codes, (RECIPES, "raw", "standardised"), "codes") != RECIPES:
+        recipe["raw_codes"] = codes == "raw"
+    if checks.one_of(critic_batchnorm, (RECIPES, "on", "off"), "critic BatchNorm") != RECIPES:
+        recipe["critic_batchnorm"] = critic_batchnorm == "on"
+    if checks.between(lr, "learning rate (0: the recipe's)", 0, 0.01):
+        recipe["lr"] = float(lr)
+    if checks.bounded(critic_steps, "critic steps (0: the recipe's)", 0, 10):
+        recipe["critic_steps"] = int(critic_steps)
+    if checks.between(clip, "clip value (0: the recipe's)", 0, 1):
+        recipe["clip"] = float(clip)
+    if checks.one_of(optimizer, (RECIPES, *OPTIMIZERS), "optimizer") != RECIPES:
+        recipe["optimizer"] = optimizer
+    return recipe
+
+
+def latent_gan_live(model: str, seconds: float, seed: float, objective: str = RECIPES, codes: str = RECIPES,
+                    critic_batchnorm: str = RECIPES, lr: float = 0, critic_steps: float = 0, clip: float = 0,
+                    optimizer: str = RECIPES):
+    """Train the latent GAN of the recipe `model` (with the knobs set changed) from scratch for `seconds`;
+    stream its curves, the digits the classifier reads among 1,000 samples, 64 decoded samples of fixed
+    noise (an 8x8 grid) and a summary."""
+    recipe = recipe_with(model, objective, codes, critic_batchnorm, lr, critic_steps, clip, optimizer)
     seconds, seed = live.budget(seconds), checks.seed(seed)
     codes, labels, autoencoder = _training_codes()
     with checks.user_errors():
         classifier, digit_check = lab().zoo.classifier, lab().zoo.digit_check
-    events = train_latent_gan_live(LATENT_GAN_PRESETS[model], codes, labels, autoencoder,
+    events = train_latent_gan_live(recipe, codes, labels, autoencoder,
                                    autoencoder_name=LATENT_AUTOENCODER, classifier=classifier,
                                    digit_check=digit_check, seed=seed)
-    records, display = [], LATENT_GAN_DISPLAY[model]
+    records = []
+    display = LATENT_GAN_DISPLAY[model] + (" (changed)" if recipe != LATENT_GAN_PRESETS[model] else "")
 
     def show(event: dict, elapsed: float) -> list:
         records.append({key: event[key] for key in ("step", "critic_loss", "g_loss", "wasserstein")})
@@ -49,7 +78,7 @@ def latent_gan_live(model: str, seconds: float, seed: float):
         summary = {"model": model, "steps": event["step"], "seconds": round(elapsed, 1), "samples": SHARE_SAMPLES,
                    "digit_shares": [round(share, 4) for share in event["digit_shares"]],
                    "no_digit_share": round(no_digit, 4), "shares_step": event["shares_step"],
-                   "preset": LATENT_GAN_PRESETS[model]}
+                   "recipe": recipe}
         status = (f"**{display}**: step {event['step']}, {elapsed:.0f} of {seconds} s; of {SHARE_SAMPLES:,} "
                   f"samples at step {event['shares_step']} the digit check calls {no_digit:.0%} no digit.")
         shares = digit_share_bars({display: event["digit_shares"]},
@@ -82,10 +111,19 @@ def build() -> None:
         for index, default in enumerate(SIDE_BY_SIDE):
             with gr.Column():
                 model = gr.Dropdown(choices, value=default, label="Recipe")
+                with gr.Accordion("Change the recipe", open=False):
+                    knobs = [gr.Dropdown([RECIPES, *LATENT_OBJECTIVES], value=RECIPES, label="Objective"),
+                             gr.Radio([RECIPES, "raw", "standardised"], value=RECIPES, label="Codes"),
+                             gr.Radio([RECIPES, "on", "off"], value=RECIPES, label="BatchNorm in the critic"),
+                             gr.Number(0, minimum=0, maximum=0.01, label="Learning rate (0: the recipe's)"),
+                             gr.Slider(0, 10, value=0, step=1, label="Critic steps per G step (0: the recipe's)"),
+                             gr.Number(0, minimum=0, maximum=1, label="Clip value, WGAN (0: the recipe's)"),
+                             gr.Dropdown([RECIPES, *OPTIMIZERS], value=RECIPES, label="Optimizer")]
                 outputs = [gr.Markdown(), gr.Plot(), gr.Plot(), image_output("64 samples of fixed noise, decoded"),
                            gr.JSON(label="Measured")]
                 first = index == 0  # the other column is the same endpoint with another model
                 events.append(triggers[index](
-                    latent_gan_live, [model, seconds, seed], outputs, api_name="latent_gan_live" if first else None,
-                    api_visibility="public" if first else "private", preprocess=False, **live.LIVE))
+                    latent_gan_live, [model, seconds, seed, *knobs], outputs,
+                    api_name="latent_gan_live" if first else None, api_visibility="public" if first else "private",
+                    preprocess=False, **live.LIVE))
     stop_button.click(None, cancels=events, api_visibility="private")
