@@ -82,7 +82,7 @@ def latent_gan_live(model: str, seconds: float, seed: float, objective: str = RE
         status = (f"**{display}**: step {event['step']}, {elapsed:.0f} of {seconds} s; of {SHARE_SAMPLES:,} "
                   f"samples at step {event['shares_step']} the digit check calls {no_digit:.0%} no digit.")
         shares = digit_share_bars({display: event["digit_shares"]},
-                                  title=f"Digits read among {SHARE_SAMPLES:,} samples ({no_digit:.0%} no digit)")
+                                  title=f"Digits read ({no_digit:.0%} no digit)")
         grid = image_grid(event["samples"].numpy(), columns=8)
         return [status, critic_curves(records, title=display), shares, grid, summary]
 
