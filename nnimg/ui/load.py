@@ -142,11 +142,16 @@ def _beside_live_training(url: str, clients: int, requests: int, folder: Path, p
     except Exception as error:  # the refusal this measures
         refusal = f"after {time.perf_counter() - started:.2f} s: {str(error).splitlines()[-1]}"
     steps = [job.outputs()[-1][-1]["steps"] for job in live]
-    for job in live:
-        job.cancel()
     after = _memory(pid)
     print(f"a live run beyond {MAX_LIVE_RUNS} refused {refusal}; the {len(live)} live runs had made {steps} steps; "
           f"peak memory growth {after[1] - before:.0f} MiB over the RSS of {before:.0f} MiB", flush=True)
+    for job in live:
+        try:
+            job.cancel()
+        except httpx.HTTPError as error:  # reported: a server too busy to hear a cancellation
+            print(f"cancelling a live run failed: {type(error).__name__}", flush=True)
+    while not all(job.done() for job in live):  # the next measures start on a server without them
+        time.sleep(0.5)
 
 
 def _kept_alive(url: str, digit: Path, rounds: int) -> list[float]:
