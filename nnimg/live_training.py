@@ -3,6 +3,7 @@ student lets it, yielding what to show every few steps. Nothing here is saved.""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from functools import partial
 
@@ -67,14 +68,16 @@ def live_autoencoder_config(latent_dim: int, depth: int, *, fully_connected: boo
 
 def train_autoencoder_live(config: AutoencoderConfig, train_images: torch.Tensor, test_images: torch.Tensor, *,
                            optimizer: str, lr: float, batch_size: int, moment_weight: float, seed: int,
-                           every: int = 20) -> Iterator[dict]:
+                           every: int = 20, every_seconds: float = 2.0) -> Iterator[dict]:
     """Train an autoencoder of `config` from `seed` with the package's loop (`autoencoder_steps`) at a
     constant `lr`, until the caller stops asking. "adam" is AdamW with the sweep's weight decay 0.05,
     "sgd" SGD with momentum 0.9; a `moment_weight` above 0 adds moment matching toward Uniform[0, 1].
 
-    Every `every` steps yields {"step", "epoch", "records": [{"step", "loss", "mse"}] since the last event,
-    "test_mse" on `test_images`, "digits" and "reconstructions": the first 16 test images and their
-    reconstructions (16, 28, 28), and "codes": the test codes (N, d)}.
+    Every `every` steps, or sooner when `every_seconds` have passed since the last event (a loaded machine
+    still answers, and hears a client that left, within seconds), yields {"step", "epoch", "records":
+    [{"step", "loss", "mse"}] since the last event, "test_mse" on `test_images`, "digits" and
+    "reconstructions": the first 16 test images and their reconstructions (16, 28, 28), and "codes": the
+    test codes (N, d)}.
     """
     torch.manual_seed(seed)
     model = Autoencoder(config)
@@ -85,11 +88,11 @@ def train_autoencoder_live(config: AutoencoderConfig, train_images: torch.Tensor
     else:
         raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(AE_OPTIMIZERS)}")
     loss_fn = partial(uniform_latent_loss, moment_weight=moment_weight) if moment_weight > 0 else mse_loss
-    records = []
+    records, last_event = [], time.monotonic()
     for step in autoencoder_steps(model, optimiser, train_images, epochs=ENDLESS, batch_size=batch_size, seed=seed,
                                   loss_fn=loss_fn, one_cycle=False):
         records.append({key: step[key] for key in ("step", "loss", "mse")})
-        if step["step"] % every:
+        if step["step"] % every and time.monotonic() - last_event < every_seconds:
             continue
         shown = test_images[:SHOWN_DIGITS]
         with torch.inference_mode():
@@ -98,7 +101,7 @@ def train_autoencoder_live(config: AutoencoderConfig, train_images: torch.Tensor
         yield {"step": step["step"], "epoch": step["epoch"], "records": records,
                "test_mse": reconstruction_mse(model, test_images), "digits": shown[:, 0],
                "reconstructions": reconstructions, "codes": encode(model, test_images)}
-        records = []
+        records, last_event = [], time.monotonic()
 
 
 def digit_reading(classifier: torch.nn.Module, digit_check: DigitCheck,

@@ -274,7 +274,7 @@ def test_ae_live_streams_its_figures_and_ends_with_what_it_measured():
     outputs = list(ae_live.ae_live(10, 2, True, False, 0.1, "adam", 3e-3, 1, 0, 32))
     status, curves, grid, histograms, summary = outputs[-1]
     assert grid.shape == (4 * 28, 8 * 28) and histograms is not None and "test MSE" in status
-    assert summary["steps"] >= 20 and summary["seconds"] >= 0 and 0 < summary["test_mse"] < 1
+    assert summary["steps"] > 0 and summary["seconds"] >= 0 and 0 < summary["test_mse"] < 1
     assert summary["config"]["batchnorm"] is False and set(summary["moments"]) == {"mean", "variance", "skewness",
                                                                                     "kurtosis"}
     assert list(ae_live.ae_live(16, 3, False, True, 0, "sgd", 1e-2, 1, 0, 32))[-1][3] is None  # plain: no histograms
