@@ -199,16 +199,34 @@ def live_gan_curves(records: dict[str, list[dict]]) -> go.Figure:
     """D(G(z)) and the norm of G's gradient per generator loss, side by side over steps."""
     from plotly.subplots import make_subplots
 
-    figure = make_subplots(rows=1, cols=2, subplot_titles=["D(G(z))", "generator gradient norm (log)"])
+    figure = make_subplots(rows=1, cols=2, subplot_titles=["D(x) (dotted) and D(G(z))",
+                                                           "generator gradient norm (log)"])
     colours = ["#ef553b", "#00cc96", "#636efa"]
     for colour, (loss, history) in zip(colours, records.items()):
         steps = [record["step"] for record in history]
-        for column, key in ((1, "d_fake"), (2, "g_grad_norm")):
+        for column, key, dash in ((1, "d_fake", "solid"), (1, "d_real", "dot"), (2, "g_grad_norm", "solid")):
             figure.add_trace(go.Scatter(x=steps, y=[record[key] for record in history], name=loss, mode="lines",
-                                        line={"color": colour}, legendgroup=loss, showlegend=column == 1),
-                             row=1, col=column)
+                                        line={"color": colour, "dash": dash}, legendgroup=loss,
+                                        showlegend=key == "d_fake"), row=1, col=column)
     figure.update_yaxes(type="log", row=1, col=2)
     figure.update_xaxes(title="generator step")
+    return _layout(figure, title="Live training", height=360)
+
+
+def live_autoencoder_curves(records: list[dict], tests: list[dict], *, with_loss: bool) -> go.Figure:
+    """An autoencoder's training MSE at every step (and its whole loss, `with_loss`), and its test MSE
+    at the steps measured ({"step", "test_mse"}), on a log scale."""
+    steps = [record["step"] for record in records]
+    figure = go.Figure(go.Scatter(x=steps, y=[record["mse"] for record in records], name="train MSE (batch)",
+                                  mode="lines", line={"width": 1}))
+    if with_loss:
+        figure.add_trace(go.Scatter(x=steps, y=[record["loss"] for record in records], mode="lines",
+                                    name="train loss (MSE + moments)", line={"width": 1}))
+    figure.add_trace(go.Scatter(x=[test["step"] for test in tests], y=[test["test_mse"] for test in tests],
+                                name="test MSE (1,000 digits)", mode="lines+markers"))
+    figure.update_xaxes(title="step")
+    figure.update_yaxes(title="per pixel", type="log")
+    figure.update_layout(legend={"orientation": "h", "y": -0.25})
     return _layout(figure, title="Live training", height=360)
 
 

@@ -90,6 +90,20 @@ LATENT_GAN_MODELS = tuple(LATENT_GAN_PRESETS)
 REPLICATED_LATENT_GANS = {"gan-course": (1, 2), "wgan-course": (1, 2)}
 
 
+# The live autoencoder's presets (the Reconstruction tab, /ae_live): the course's first AE (no FC layers, the
+# code the last conv's 4x4 map of one channel), the d = 15 AE with them, and the uniform-latent AE.
+_LIVE_AE = {"depth": 3, "fc": True, "batchnorm": True, "uniform_weight": 0.0, "optimizer": "adam", "lr": 3e-3,
+            "batch_size": 128}
+AE_LIVE_PRESETS = {"the course's first AE (no FC)": _LIVE_AE | {"latent_dim": 16, "fc": False},
+                   "the course's AE with FC, d = 15": _LIVE_AE | {"latent_dim": 15},
+                   "uniform latent, d = 10": _LIVE_AE | {"latent_dim": 10, "depth": 2, "uniform_weight": 0.1}}
+# The live DCGANs' presets (the GAN losses tab, /gan_live), at the live width (G 16): D's width as a multiple
+# of G's, D steps per G step and Adam's L2 term, as in DCGAN_RECIPE_FLAGS (ours without its code and EMA).
+DCGAN_LIVE_PRESETS = {"shipped": {"d_width": 2, "d_steps": 1, "weight_decay": 0.0, "lr": 2e-3},
+                      "course": {"d_width": 1, "d_steps": 3, "weight_decay": 0.0, "lr": 2e-3},
+                      "course-exact": {"d_width": 1, "d_steps": 3, "weight_decay": 0.5, "lr": 2e-3}}
+
+
 def checkpoint_dir() -> Path:
     """`$NNIMG_CHECKPOINTS`, default the repository's `checkpoints/`."""
     return Path(os.environ.get("NNIMG_CHECKPOINTS", REPO_ROOT / "checkpoints"))

@@ -48,7 +48,7 @@ def reconstruction_mse(model: nn.Module, images: torch.Tensor, *, batch_size: in
     return total / images.numel()
 
 
-def train_autoencoder(
+def autoencoder_steps(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
     train_images: torch.Tensor,
@@ -59,17 +59,19 @@ def train_autoencoder(
     seed: int = 0,
     start_epoch: int = 0,
     max_steps: int | None = None,
-    test_images: torch.Tensor | None = None,
     loss_fn: Callable[[nn.Module, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] = mse_loss,
     augment: float = 0.0,
+    one_cycle: bool = True,
 ) -> Iterator[dict]:
-    """Train on `loss_fn` (returning (loss, reconstruction); default per-pixel MSE) with a one-cycle
-    schedule; yield a record per epoch with the training loss and MSE (and test MSE if given).
+    """The autoencoder's training loop, one step at a time: after each step yields {"epoch", "step"
+    (counted over the run), "loss", "mse", "images" (the batch's size), "last_of_epoch"}.
 
-    `augment` is the share of each batch given a random rotation, scale and shear (`random_affine`);
-    the model learns to reconstruct the distorted digits. Each epoch's shuffle and distortions depend
-    only on (seed, epoch), so a run resumed at `start_epoch` with the restored optimizer continues
-    exactly. `max_steps` cuts every epoch short (for quick tests).
+    The learning rate follows a one-cycle schedule to `peak_lr` over the run, or stays at the
+    optimizer's own (`one_cycle` False: a live run, whose length is set by the clock). `augment` is
+    the share of each batch given a random rotation, scale and shear (`random_affine`); the model
+    learns to reconstruct the distorted digits. Each epoch's shuffle and distortions depend only on
+    (seed, epoch), so a run resumed at `start_epoch` with the restored optimizer continues exactly.
+    `max_steps` cuts every epoch short (for quick tests).
     """
     device = next(model.parameters()).device
     steps_per_epoch = math.ceil(len(train_images) / batch_size)
@@ -77,28 +79,50 @@ def train_autoencoder(
         steps_per_epoch = min(steps_per_epoch, max_steps)
     total_steps = epochs * steps_per_epoch
     for epoch in range(start_epoch, epochs):
-        model.train()
         generator = torch.Generator().manual_seed(seed * 1000 + epoch)
         order = torch.randperm(len(train_images), generator=generator)
-        started, loss_sum, mse_sum, seen = time.perf_counter(), 0.0, 0.0, 0
         for step in range(steps_per_epoch):
+            model.train()  # the caller may have evaluated it since the last step
             batch = train_images[order[step * batch_size:(step + 1) * batch_size]]
             batch = random_affine(batch, augment, generator).to(device)
-            for group in optimizer.param_groups:
-                group["lr"] = one_cycle_lr(epoch * steps_per_epoch + step, total_steps, peak_lr)
+            if one_cycle:
+                for group in optimizer.param_groups:
+                    group["lr"] = one_cycle_lr(epoch * steps_per_epoch + step, total_steps, peak_lr)
             optimizer.zero_grad(set_to_none=True)
             loss, reconstruction = loss_fn(model, batch)
             loss.backward()
             optimizer.step()
-            loss_sum += loss.item() * len(batch)
-            mse_sum += ((reconstruction.detach() - batch) ** 2).mean().item() * len(batch)
-            seen += len(batch)
+            yield {"epoch": epoch + 1, "step": epoch * steps_per_epoch + step + 1, "loss": loss.item(),
+                   "mse": ((reconstruction.detach() - batch) ** 2).mean().item(), "images": len(batch),
+                   "last_of_epoch": step == steps_per_epoch - 1}
+
+
+def train_autoencoder(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    train_images: torch.Tensor,
+    *,
+    epochs: int,
+    test_images: torch.Tensor | None = None,
+    **options,
+) -> Iterator[dict]:
+    """Train on `loss_fn` (returning (loss, reconstruction); default per-pixel MSE) with a one-cycle
+    schedule (`autoencoder_steps`, whose options it takes); yield a record per epoch with the training
+    loss and MSE (and test MSE if given)."""
+    started, loss_sum, mse_sum, seen = time.perf_counter(), 0.0, 0.0, 0
+    for step in autoencoder_steps(model, optimizer, train_images, epochs=epochs, **options):
+        loss_sum += step["loss"] * step["images"]
+        mse_sum += step["mse"] * step["images"]
+        seen += step["images"]
+        if not step["last_of_epoch"]:
+            continue
         seconds = time.perf_counter() - started
-        record = {"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_mse": mse_sum / seen, "seconds": seconds,
-                  "images_per_second": seen / seconds}
+        record = {"epoch": step["epoch"], "train_loss": loss_sum / seen, "train_mse": mse_sum / seen,
+                  "seconds": seconds, "images_per_second": seen / seconds}
         if test_images is not None:
             record["test_mse"] = reconstruction_mse(model, test_images)
         yield record
+        started, loss_sum, mse_sum, seen = time.perf_counter(), 0.0, 0.0, 0
 
 
 def train_classifier(

@@ -158,8 +158,8 @@ def test_sample_returns_count_digits_ten_per_row(client):
 
 def test_interpolate_noise_and_live_gan(client):
     assert Image.open(client.predict(0, 1, "6", "7", 5, api_name="/interpolate_noise")).format == "PNG"
-    *grids, _ = client.predict(["saturating"], 10, 0.002, 1, api_name="/gan_live")
-    assert Image.open(grids[0]).size == (224, 224) and grids[1] is None
+    *grids, _, status = client.predict(["saturating"], 10, 0.002, 1, api_name="/gan_live")
+    assert Image.open(grids[0]).size == (224, 224) and grids[1] is None and status.startswith("Step 10 of 10")
     with pytest.raises(gradio_client.exceptions.AppError, match="between 10 and 1000, not 100000"):
         client.predict(["saturating"], 100000, 0.002, 1, api_name="/gan_live")
 
@@ -266,6 +266,17 @@ def test_live_training_stops_when_its_client_cancels_or_leaves(client, checkpoin
     leaving.wait()
     _wait_for(lambda: len(stopped()) == 2)
     assert all(step < 1000 for step in stopped())
+
+
+def test_live_autoencoder_and_latent_gan_answer_with_what_they_measured(client, checkpoints):
+    *_, grid, _, summary = client.predict(2, 1, True, True, 0, "adam", 0.003, 1, 0, 32, api_name="/ae_live")
+    assert Image.open(grid).size == (224, 112) and summary["steps"] > 0 and 0 < summary["test_mse"] < 1
+    *_, grid, summary = client.predict("wgan", 1, 0, api_name="/latent_gan_live")
+    assert Image.open(grid).size == (224, 224) and len(summary["digit_shares"]) == 10 and summary["steps"] >= 20
+    job = client.submit(2, 1, True, True, 0, "adam", 0.003, 240, 0, 32, api_name="/ae_live")
+    _wait_for(lambda: job.outputs())
+    job.cancel()
+    _wait_for(lambda: "of a 240 s budget: its client cancelled" in (checkpoints / "app.log").read_text(), seconds=10)
 
 
 def test_latent_dims_for_depth_twice_in_one_session(client):

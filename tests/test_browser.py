@@ -1,6 +1,7 @@
 """Each tab in headless Chromium, at laptop and phone width, as a student meets it: it opens, shows
 its controls, and raises no error badge or console error; a digit is picked and reconstructed."""
 
+import re
 import shutil
 from pathlib import Path
 
@@ -20,8 +21,14 @@ EXPECTED_ERRORS = ("is missing", "Train it with", "Make it with")
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    with serving_app(write_tiny_checkpoints(tmp_path_factory.mktemp("checkpoints"))) as url:
+def checkpoints(tmp_path_factory) -> Path:
+    """The tiny models; the app logs to app.log there."""
+    return write_tiny_checkpoints(tmp_path_factory.mktemp("checkpoints"))
+
+
+@pytest.fixture(scope="module")
+def app_url(checkpoints):
+    with serving_app(checkpoints) as url:
         yield url
 
 
@@ -137,4 +144,27 @@ def test_the_drawing_pad_draws_with_its_first_stroke(app_url, browser):
     page.get_by_role("button", name="Use drawing").first.click()
     page.wait_for_function("before => !document.body.innerText.includes(before)", arg=before, timeout=60_000)
     assert not [text for text in page.locator(".toast-body").all_inner_texts() if "empty" in text]
+    page.close()
+
+
+def test_a_live_autoencoder_run_starts_and_stops_on_a_phone(app_url, browser, checkpoints):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(app_url, timeout=120_000)
+    page.get_by_text("MSE per pixel").first.wait_for(timeout=60_000)
+    page.get_by_text("Train an autoencoder live").click()
+    page.get_by_text("the course's AE with FC, d = 15").click()  # the preset sets the knobs
+    playwright.expect(page.get_by_label("Fully connected layers")).to_be_checked(timeout=10_000)
+    page.get_by_role("button", name="Train", exact=True).click()
+    status = page.get_by_text(re.compile(r"^Step \d+ \(epoch")).first
+    status.wait_for(timeout=60_000)
+    page.get_by_role("button", name="Stop", exact=True).click()
+    log = checkpoints / "app.log"
+    for _ in range(50):  # the server stops the run (and says so) within 5 s
+        if "of a 60 s budget: its client cancelled or left" in log.read_text():
+            break
+        page.wait_for_timeout(100)
+    assert "of a 60 s budget: its client cancelled or left" in log.read_text()
+    stopped = status.inner_text()
+    page.wait_for_timeout(2000)
+    assert status.inner_text() == stopped and stopped.startswith("Step ")
     page.close()

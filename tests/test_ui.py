@@ -18,9 +18,9 @@ from PIL import Image
 from conftest import write_tiny_checkpoints
 from nnimg import data
 from nnimg.data import load_test_split, to_tensor
-from nnimg.ui import (digit_input, error_log, gan_losses, interpolation, latent_space, own_pictures, reconstruction,
-                      restoration, sampling, widgets)
-from nnimg.registry import checkpoint_dir
+from nnimg.ui import (ae_live, digit_input, error_log, gan_losses, interpolation, latent_gan_live, latent_space, live,
+                      own_pictures, reconstruction, restoration, sampling, widgets)
+from nnimg.registry import LATENT_GAN_PRESETS, checkpoint_dir
 from nnimg.ui.lab import lab
 
 REPO = Path(__file__).resolve().parent.parent
@@ -268,3 +268,60 @@ def test_a_page_load_runs_the_first_tabs_events_and_the_others_wait_for_their_fi
     assert on_load == ["reconstruct"] and selected & set(tabs) == set(tabs[1:])
     first = widgets._on_first(lambda value: value + 1)
     assert first(1, 41) == 42 and first(2, 41) == gr.skip()
+
+
+def test_ae_live_streams_its_figures_and_ends_with_what_it_measured():
+    outputs = list(ae_live.ae_live(10, 2, True, False, 0.1, "adam", 3e-3, 1, 0, 32))
+    status, curves, grid, histograms, summary = outputs[-1]
+    assert grid.shape == (4 * 28, 8 * 28) and histograms is not None and "test MSE" in status
+    assert summary["steps"] > 0 and summary["seconds"] >= 0 and 0 < summary["test_mse"] < 1
+    assert summary["config"]["batchnorm"] is False and set(summary["moments"]) == {"mean", "variance", "skewness",
+                                                                                    "kurtosis"}
+    assert list(ae_live.ae_live(16, 3, False, True, 0, "sgd", 1e-2, 1, 0, 32))[-1][3] is None  # plain: no histograms
+
+
+def test_ae_live_without_fc_layers_needs_a_latent_size_the_last_map_fills():
+    with pytest.raises(gr.Error, match="multiple of 16, not 15"):
+        next(ae_live.ae_live(15, 3, False, True, 0, "adam", 3e-3, 1, 0))
+    assert ae_live.preset_values("the course's AE with FC, d = 15")[:3] == [15, 3, True]
+
+
+def test_latent_gan_live_reads_every_sample_as_a_digit_or_none():
+    *_, grid, summary = list(latent_gan_live.latent_gan_live("gan-course", 1, 0))[-1]
+    assert grid.shape == (224, 224) and summary["steps"] >= 20 and len(summary["digit_shares"]) == 10
+    assert sum(summary["digit_shares"]) + summary["no_digit_share"] == pytest.approx(1, abs=1e-3)
+    with pytest.raises(gr.Error, match="Unknown model"):
+        next(latent_gan_live.latent_gan_live("vae", 1, 0))
+    changed = latent_gan_live.recipe_with("wgan", "wgan-gp", "raw", "on", 0, 3, 0, "adam-gp")
+    assert changed == LATENT_GAN_PRESETS["wgan"] | {"objective": "wgan-gp", "raw_codes": True, "critic_batchnorm": True,
+                                                    "critic_steps": 3, "optimizer": "adam-gp"}
+    *_, summary = list(latent_gan_live.latent_gan_live("wgan", 1, 0, "gan", critic_steps=1))[-1]
+    assert summary["recipe"]["objective"] == "gan" and summary["recipe"]["critic_steps"] == 1
+
+
+def test_gan_live_presets_and_its_step_line():
+    assert gan_losses.live_preset("course-exact") == [2e-3, 3, 1, 0.5]
+    *grids, _, status = list(gan_losses.gan_live(["least-squares"], 10, 2e-3, 1, 2, 0.5))[-1]
+    assert grids[2].shape == (224, 224) and status.startswith("Step 10 of 10") and "D(G(z))" in status
+
+
+def _endless():
+    step = 0
+    while True:
+        step += 1
+        yield {"step": step}
+
+
+def test_a_live_run_beyond_the_limit_hears_the_lab_is_busy_and_a_budget_ends_a_run():
+    def run(seconds: float = 60):
+        return live.stream(_endless(), lambda event, elapsed: event["step"], seconds=seconds, planned="a test")
+    threads = torch.get_num_threads()
+    running = [run() for _ in range(live.MAX_LIVE_RUNS)]
+    assert [next(each) for each in running] == [1] * live.MAX_LIVE_RUNS and torch.get_num_threads() == 1
+    with pytest.raises(gr.Error, match="The lab is busy"):
+        next(run())
+    running.pop().close()
+    assert list(run(seconds=0)) == [1]  # a slot again; a spent budget stops it after its first event
+    for each in running:
+        each.close()
+    assert torch.get_num_threads() == threads  # the last run gives the threads back

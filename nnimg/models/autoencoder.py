@@ -19,6 +19,7 @@ class AutoencoderConfig:
     hidden: int = 192  # width of the FC layer between the convs and the latent; 0: no FC layers, the
     # last conv's feature map is the code (latent_dim must equal its size)
     uniform_latent: bool = False  # trained to push its codes toward Uniform[0, 1]^d (docs/course.md, section 1)
+    batchnorm: bool = True  # BatchNorm after every hidden conv layer
 
     def __post_init__(self) -> None:
         if self.depth not in DEFAULT_CHANNELS:
@@ -43,6 +44,10 @@ def _spatial_sizes(depth: int) -> list[int]:
     return sizes
 
 
+def _norm(config: AutoencoderConfig, channels: int) -> list[nn.Module]:
+    return [nn.BatchNorm2d(channels)] if config.batchnorm else []
+
+
 class Encoder(nn.Module):
     def __init__(self, config: AutoencoderConfig):
         super().__init__()
@@ -50,7 +55,7 @@ class Encoder(nn.Module):
         for index, out_channels in enumerate(config.channels):
             layers.append(nn.Conv2d(in_channels, out_channels, 3, stride=2, padding=1))
             if config.hidden or index < config.depth - 1:  # without FC layers the last conv is the code
-                layers += [nn.BatchNorm2d(out_channels), nn.ReLU()]
+                layers += [*_norm(config, out_channels), nn.ReLU()]
             in_channels = out_channels
         self.convs = nn.Sequential(*layers)
         flat = in_channels * _spatial_sizes(config.depth)[-1] ** 2
@@ -78,7 +83,7 @@ class Decoder(nn.Module):
             layers.append(nn.ConvTranspose2d(in_channels, channels, 3, stride=2, padding=1,
                                              output_padding=output_padding))
             if channels != 1:
-                layers += [nn.BatchNorm2d(channels), nn.ReLU()]
+                layers += [*_norm(config, channels), nn.ReLU()]
             in_channels = channels
         self.deconvs = nn.Sequential(*layers)
 

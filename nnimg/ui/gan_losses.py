@@ -3,30 +3,25 @@ generator losses, its samples and curves along training, sample quality, and liv
 
 from __future__ import annotations
 
-import logging
-import time
-
 import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
 
 from nnimg.sampling import fresh_samples
 from nnimg.grids import read_snapshots
-from nnimg.live_training import train_dcgans_live
+from nnimg.live_training import LIVE_WIDTH, train_dcgans_live
 from nnimg.losses import GENERATOR_LOSSES
 from nnimg.metrics import sample_quality
 from nnimg.plots import gan_curves, image_grid, live_gan_curves
-from nnimg.registry import (DCGAN_LOSSES, DCGAN_RECIPES, FACE_RECIPE, FACE_RECIPE_DISPLAY, ShippedDCGAN,
-                            dcgan_recipes, find_dcgan, folder_dcgans, shipped_dcgans)
-from nnimg.ui import checks
+from nnimg.registry import (DCGAN_LIVE_PRESETS, DCGAN_LOSSES, DCGAN_RECIPES, FACE_RECIPE, FACE_RECIPE_DISPLAY,
+                            ShippedDCGAN, dcgan_recipes, find_dcgan, folder_dcgans, shipped_dcgans)
+from nnimg.ui import checks, live
 from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
-from nnimg.ui.widgets import HEAVY, OnLoad, image_output
+from nnimg.ui.widgets import OnLoad, image_output
 from nnimg.zoo import read_metrics
 
-log = logging.getLogger(__name__)
 MAX_LIVE_STEPS, QUALITY_SAMPLES, LIVE_LR_RANGE = 1000, 1000, (1e-5, 1e-2)
-MAX_LIVE_SECONDS = 240  # live training stops here, whatever the steps asked, so one student cannot hold a worker
 
 
 def _entry(loss: str, recipe: str) -> ShippedDCGAN:
@@ -104,33 +99,43 @@ def gan_quality(samples_per_loss: float = QUALITY_SAMPLES, recipe: str = "shippe
     return rows
 
 
-def gan_live(losses: list[str], steps: float, lr: float, d_steps: float):
+def gan_live(losses: list[str], steps: float, lr: float, d_steps: float, d_width: float = 1,
+             weight_decay: float = 0.0):
     """Train small DCGANs from scratch on the 11,000 shipped training digits, one per chosen loss, in
-    turns; stream their grids (from the same noise) and curves every 10 steps; stop after
-    MAX_LIVE_SECONDS."""
+    turns, with D `d_width` times as wide as G and Adam's L2 term `weight_decay`; stream their grids (from
+    the same noise), curves and a line with the step, D(x) and D(G(z)) every 10 steps; stop after
+    live.MAX_SECONDS."""
     losses = [checks.one_of(loss, GENERATOR_LOSSES, "generator loss")
               for loss in checks.as_list(losses)]
     if not losses:
         raise gr.Error("Choose at least one generator loss to train.")
     steps = checks.bounded(steps, "number of steps", 10, MAX_LIVE_STEPS)
     d_steps = checks.bounded(d_steps, "D steps per G step", 1, 5)
+    d_width = checks.bounded(d_width, "D width (a multiple of G's)", 1, 4)
     lr = checks.between(lr, "learning rate", *LIVE_LR_RANGE)
+    weight_decay = checks.between(weight_decay, "L2 weight", 0, 1)
     grids, records = dict.fromkeys(GENERATOR_LOSSES), {loss: [] for loss in losses}
-    started = time.monotonic()
-    for events in train_dcgans_live(losses, lab().training_digits, steps=steps, lr=lr, d_steps=d_steps):
-        if time.monotonic() - started > MAX_LIVE_SECONDS:
-            gr.Warning(f"Live training stops after {MAX_LIVE_SECONDS // 60} minutes, at step "
-                       f"{records[losses[0]][-1]['step']}; train longer with train/train_dcgan.py.")
-            return
-        for loss, event in events.items():
-            grids[loss] = image_grid(event.pop("samples").numpy(), columns=8)
-            records[loss].append(event)
-        try:
-            yield [grids[loss] for loss in GENERATOR_LOSSES] + [live_gan_curves(records)]
-        except GeneratorExit:  # Gradio closes the run when its client cancels it or goes away
-            log.info("live training stopped at step %d of %d: its client cancelled or left",
-                     records[losses[0]][-1]["step"], steps)
-            raise
+    events = train_dcgans_live(losses, lab().training_digits, steps=steps, lr=lr, d_steps=d_steps,
+                               d_width=LIVE_WIDTH * d_width, weight_decay=weight_decay)
+
+    def show(event: dict, elapsed: float) -> list:
+        for loss, run in event["runs"].items():
+            grids[loss] = image_grid(run.pop("samples").numpy(), columns=8)
+            records[loss].append(run)
+        measured = "; ".join(f"{loss}: D(x) {run['d_real']:.2f}, D(G(z)) {run['d_fake']:.2f}"
+                             for loss, run in event["runs"].items())
+        status = f"Step {event['step']} of {steps}, {elapsed:.0f} s. {measured}."
+        return [grids[loss] for loss in GENERATOR_LOSSES] + [live_gan_curves(records), status]
+
+    yield from live.stream(events, show, seconds=live.MAX_SECONDS, planned=str(steps),
+                           at_budget=f"Live training stops after {live.MAX_SECONDS // 60} minutes, at step {{step}}; "
+                                     "train longer with train/train_dcgan.py.")
+
+
+def live_preset(name: str) -> list:
+    """The live DCGAN knobs of a preset: learning rate, D steps, D width, L2 weight."""
+    preset = DCGAN_LIVE_PRESETS[checks.one_of(name, DCGAN_LIVE_PRESETS, "preset")]
+    return [preset[key] for key in ("lr", "d_steps", "d_width", "weight_decay")]
 
 
 def _last_epoch(loss: str, recipe: str) -> int:
@@ -196,20 +201,30 @@ def build() -> OnLoad:
                 boxes = [gr.Textbox(value, visible=False) for value in ("non-saturating", recipe)]
                 fixed = [gr.Number(-1, visible=False), gr.Number(-1, visible=False)]
                 on_open += [(gan_grid, [boxes[0], *fixed, boxes[1]], grid), (gan_training_curves, boxes, curves)]
-    gr.Markdown("### Train live\nSmall DCGANs (width 16) from scratch on 11,000 training digits, on this machine's "
-                f"CPU, the chosen losses in turns from the same noise (at most {MAX_LIVE_SECONDS // 60} minutes).")
+    gr.Markdown("### Train live\nSmall DCGANs (G of width 16) from scratch on 11,000 training digits, on this "
+                "machine's CPU, the chosen losses in turns from the same noise (at most "
+                f"{live.MAX_SECONDS // 60} minutes). The presets: ours (D twice as wide as G, 1 D step, without "
+                "our code and moving average), the course's (3 D steps), and the course's to the letter (with "
+                "Adam's L2 term 0.5).")
+    live_preset_radio = gr.Radio(list(DCGAN_LIVE_PRESETS), value=None, label="Preset")
     with gr.Row():
         live_losses = gr.CheckboxGroup(list(GENERATOR_LOSSES), value=list(GENERATOR_LOSSES), label="Losses")
         live_steps = gr.Slider(10, MAX_LIVE_STEPS, value=200, step=10, label="Generator steps")
         live_lr = gr.Number(2e-3, minimum=LIVE_LR_RANGE[0], maximum=LIVE_LR_RANGE[1], label="Learning rate")
         live_d_steps = gr.Slider(1, 5, value=1, step=1, label="D steps per G step")
+        live_d_width = gr.Slider(1, 4, value=1, step=1, label="D width (times G's)")
+        live_weight_decay = gr.Number(0.0, minimum=0, maximum=1, label="Adam's L2 term")
     with gr.Row():
         train_button = gr.Button("Train", variant="primary")
         stop_button = gr.Button("Stop")
+    live_status = gr.Markdown()
     with gr.Row():
         live_grids = [image_output(loss) for loss in GENERATOR_LOSSES]
     live_curves = gr.Plot()
-    event = train_button.click(gan_live, [live_losses, live_steps, live_lr, live_d_steps], live_grids + [live_curves],
-                               api_name="gan_live", preprocess=False, **HEAVY)
+    knobs = [live_lr, live_d_steps, live_d_width, live_weight_decay]
+    live_preset_radio.change(live_preset, live_preset_radio, knobs, api_visibility="private", preprocess=False)
+    event = train_button.click(gan_live, [live_losses, live_steps, live_lr, live_d_steps, live_d_width,
+                                          live_weight_decay], live_grids + [live_curves, live_status],
+                               api_name="gan_live", preprocess=False, **live.LIVE)
     stop_button.click(None, cancels=[event], api_visibility="private")
     return on_open

@@ -28,6 +28,9 @@ FIRST_CALLS = {"/latent_correlation": (LATENT_VIEW_DEFAULT,),
                "/latent_box_samples": (LATENT_VIEW_DEFAULT, 16, 0),
                "/uniform_report": (AE_UNIFORM_LATENT_DIMS[0],)}
 HEAVY_CLIENTS = 2  # clients restoring digits (the heavy events' pool) beside the ones reconstructing
+LIVE_CLIENTS = 4  # clients training an autoencoder live beside the ones reconstructing
+# /ae_live's arguments: the course's AE with FC layers, d = 15, for up to 4 minutes (cancelled when the load ends)
+LIVE_AE = (15, 3, True, True, 0.0, "adam", 3e-3, 240, 0)
 UPLOADS, UPLOAD_SIDE = 4, 5000  # concurrent uploads of the largest picture the app takes, RGBA PNG
 
 
@@ -117,6 +120,40 @@ def _restoring(url: str, digit: Path, stop: threading.Event) -> list[float]:
     return times
 
 
+def _beside_live_training(url: str, clients: int, requests: int, folder: Path, pid: int) -> None:
+    """/reconstruct under load while LIVE_CLIENTS clients train autoencoders live; then a live run beyond the
+    limit (live.MAX_LIVE_RUNS) asked for while the limit runs, and how soon it is refused; the memory growth."""
+    from nnimg.ui.live import MAX_LIVE_RUNS
+
+    before, _ = _memory(pid)
+    _reset_peak(pid)
+    live = [_client(url).submit(*LIVE_AE, api_name="/ae_live") for _ in range(LIVE_CLIENTS)]
+    while not all(job.outputs() for job in live):  # every run has streamed its first figures
+        time.sleep(0.2)
+    _report(f"{clients} clients x {requests} requests beside {LIVE_CLIENTS} live AE trainings",
+            *_reconstructing(url, clients, requests, lambda index: folder / f"digit{index}.png"))
+    live += [_client(url).submit(*LIVE_AE, api_name="/ae_live") for _ in range(MAX_LIVE_RUNS - LIVE_CLIENTS)]
+    while not all(job.outputs() for job in live):
+        time.sleep(0.2)
+    started = time.perf_counter()
+    try:
+        _client(url).predict(*LIVE_AE, api_name="/ae_live")
+        refusal = "none: it ran"
+    except Exception as error:  # the refusal this measures
+        refusal = f"after {time.perf_counter() - started:.2f} s: {str(error).splitlines()[-1]}"
+    steps = [job.outputs()[-1][-1]["steps"] for job in live]
+    after = _memory(pid)
+    print(f"a live run beyond {MAX_LIVE_RUNS} refused {refusal}; the {len(live)} live runs had made {steps} steps; "
+          f"peak memory growth {after[1] - before:.0f} MiB over the RSS of {before:.0f} MiB", flush=True)
+    for job in live:
+        try:
+            job.cancel()
+        except httpx.HTTPError as error:  # reported: a server too busy to hear a cancellation
+            print(f"cancelling a live run failed: {type(error).__name__}", flush=True)
+    while not all(job.done() for job in live):  # the next measures start on a server without them
+        time.sleep(0.5)
+
+
 def _kept_alive(url: str, digit: Path, rounds: int) -> list[float]:
     """/reconstruct round trips over one kept-alive connection, as a browser makes them (gradio_client opens
     a new connection, and loads the certificate store, for each upload, call and download): upload the digit,
@@ -164,8 +201,8 @@ def _big_picture(path: Path, digit: np.ndarray) -> Path:
 def bench_load(clients: int = 20, requests: int = 20, port: int = 7870) -> None:
     """Start the app; print its cold start, the first call of each Latent space event, its memory after a
     tour of the tabs; then `clients` x `requests` /reconstruct calls at once (all on one test digit, a digit
-    per client, and beside HEAVY_CLIENTS clients restoring), the idle round trip, and the peak memory growth
-    while UPLOADS clients upload a UPLOAD_SIDE x UPLOAD_SIDE RGBA PNG at once."""
+    per client, beside HEAVY_CLIENTS clients restoring, and beside LIVE_CLIENTS training live), the idle round
+    trip, and the peak memory growth while UPLOADS clients upload a UPLOAD_SIDE x UPLOAD_SIDE RGBA PNG at once."""
     images = load_test_split()[0]
     folder = Path(tempfile.mkdtemp())
     for index in range(clients):
@@ -192,6 +229,7 @@ def bench_load(clients: int = 20, requests: int = 20, port: int = 7870) -> None:
             restores = [t for future in restoring for t in future.result()]
         _report(f"{clients} clients x {requests} requests beside {HEAVY_CLIENTS} clients restoring", *cheap)
         print(f"/restore (latent GAN prior, 300 steps) meanwhile: {len(restores)} calls, {_spread(restores)}")
+        _beside_live_training(url, clients, requests, folder, app.pid)
         digit = handle_file(str(folder / "digit0.png"))
         print(f"/reconstruct, one client, idle server: p50 {_idle_p50(client, digit):.0f} ms over 20 round trips "
               f"(after 5 warm-up calls)", flush=True)

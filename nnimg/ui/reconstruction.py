@@ -12,7 +12,7 @@ from nnimg.plots import image_rows, mse_curve
 from nnimg.data import to_tensor
 from nnimg.latent import decode, encode
 from nnimg.registry import AE_DEFAULT_DEPTH, AE_LATENT_DIMS, NO_FC_AUTOENCODER, autoencoder_name, shipped
-from nnimg.ui import checks
+from nnimg.ui import ae_live, checks
 from nnimg.ui.digit_input import random_index, test_digit, use_drawing
 from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import Lab, lab
@@ -125,6 +125,8 @@ def build() -> OnLoad:
         fc_button = gr.Button("Compare on this digit")
         fc_rows = captioned_image("Input, without FC layers, with FC layers")
         fc_summary = gr.Markdown()
+    with gr.Accordion("Train an autoencoder live", open=False):
+        ae_live.build()
 
     index.change(test_digit, index, digit_input, api_name="test_digit", preprocess=False)
     random_button.click(random_index, None, index, api_name="random_index")

@@ -11,7 +11,7 @@ from nnimg.plots import critic_curves, digit_share_bars, image_grid, image_rows
 from nnimg.registry import (CONDITIONAL_SAMPLER, LATENT_GAN_MODELS, UNCONDITIONAL_SAMPLER, latent_gan,
                             shipped_latent_gans, with_role)
 from nnimg.sampling import sample_digits
-from nnimg.ui import checks
+from nnimg.ui import checks, latent_gan_live
 from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
 from nnimg.ui.widgets import DIGIT_CHOICES, OnLoad, captioned_image, captions, image_output
@@ -109,6 +109,8 @@ def build() -> OnLoad:
         with gr.Column():
             snapshot_grid = image_output("64 fixed noise vectors, decoded")
             snapshot_caption = gr.Markdown()
+    with gr.Accordion("Train two latent GANs live", open=False):
+        latent_gan_live.build()
     sample_inputs, sample_outputs = [digit, count, seed, sampler], [grid, captioned, summary, tally]
     gr.on([button.click, digit.change, sampler.change], sample, sample_inputs, sample_outputs, api_name="sample",
           preprocess=False)
