@@ -4,8 +4,8 @@
     python -m nnimg.space USER/NAME --dry-run  # list what would go up, contact no one
 
 What goes up is the committed tree (`git ls-files`) but the tests and CI (the README's front matter holds
-the Space's settings: Gradio SDK, app.py, Python 3.11), with a requirements.txt that takes torch's CPU
-wheels (a CPU Space has no use for the CUDA build's gigabytes). huggingface_hub sends the checkpoints
+the Space's settings: Gradio SDK, app.py, Python 3.11), with requirements-cpu.txt as its requirements.txt:
+torch's CPU wheels (a CPU Space has no use for the CUDA build's gigabytes). huggingface_hub sends the checkpoints
 through its LFS/Xet handling. It needs a token with write access (`hf auth login` or HF_TOKEN)."""
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from pathlib import Path
 from nnimg.registry import REPO_ROOT
 
 LEFT_OUT = ("tests/", ".ci/", ".gitignore")
-CPU_WHEELS = "--extra-index-url https://download.pytorch.org/whl/cpu"
 
 
 def files_to_upload(root: Path = REPO_ROOT) -> list[str]:
@@ -31,9 +30,10 @@ def files_to_upload(root: Path = REPO_ROOT) -> list[str]:
 
 
 def space_files(root: Path = REPO_ROOT) -> dict[str, Path | bytes]:
-    """Each path in the Space and its content: a file of the repository, or the rewritten requirements."""
+    """Each path in the Space and its content: a file of the repository; requirements-cpu.txt is the
+    Space's requirements.txt."""
     files: dict[str, Path | bytes] = {path: root / path for path in files_to_upload(root)}
-    files["requirements.txt"] = (CPU_WHEELS + "\n" + (root / "requirements.txt").read_text()).encode()
+    files["requirements.txt"] = files.pop("requirements-cpu.txt", root / "requirements-cpu.txt")
     return files
 
 

@@ -1,8 +1,11 @@
 """The Hugging Face Space deploy (nnimg/space.py), without the network: what it would upload."""
 
 from importlib.metadata import version
+from pathlib import Path
 
 from nnimg.space import space_files
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_the_space_gets_the_app_its_checkpoints_and_settings_but_not_the_tests():
@@ -13,5 +16,14 @@ def test_the_space_gets_the_app_its_checkpoints_and_settings_but_not_the_tests()
     settings = files["README.md"].read_text().split("---\n")[1]  # the front matter Spaces reads
     assert "sdk: gradio\n" in settings and "app_file: app.py\n" in settings
     assert f"sdk_version: {version('gradio')}\n" in settings  # the Gradio the tests ran on
-    requirements = files["requirements.txt"].decode().splitlines()
-    assert requirements[0].startswith("--extra-index-url") and "torch==2.14.1" in requirements
+    requirements = files["requirements.txt"].read_text().splitlines()
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in requirements and "torch==2.14.1" in requirements
+    assert "license: mit\n" in settings
+
+
+def test_the_cpu_requirements_pin_what_the_tests_run_on_but_torchvision():
+    def pins(name: str) -> set[str]:
+        lines = (REPO / name).read_text().splitlines()
+        return {line for line in lines if line and not line.startswith(("#", "-"))}
+
+    assert pins("requirements-cpu.txt") == {pin for pin in pins("requirements.txt") if "torchvision" not in pin}
