@@ -144,6 +144,14 @@ def _epoch_slider(loss: str, recipe: str) -> gr.Slider:
     return gr.Slider(maximum=max(_last_epoch(loss, recipe), 0), value=-1)
 
 
+def _recipe_choices() -> list[tuple[str, str]]:
+    """The Recipe switch: ours, the course's, then every DCGAN trained on a folder (shipped, and your own
+    ones in `user_models_dir()`, read afresh)."""
+    folders = sorted({entry.recipe for entry in folder_dcgans()})
+    return ([(DCGAN_RECIPES[key], key) for key in ("shipped", "course")]
+            + [(FACE_RECIPE_DISPLAY if name == FACE_RECIPE else f"your pictures: {name}", name) for name in folders])
+
+
 def build() -> OnLoad:
     """The tab's layout and events; returns what to run when the page opens."""
     findings_panel("GAN losses")
@@ -153,11 +161,10 @@ def build() -> OnLoad:
                 "and least squares sits between. Our recipe adds InfoGAN's 10-way code: a one-hot code joins "
                 "G's noise and a head on D learns to read it back, so each code comes to draw one kind of digit (no "
                 "labels are used). The gradient curve shows the gradient of the adversarial loss alone.")
-    folders = sorted({entry.recipe for entry in folder_dcgans()})
-    recipe = gr.Radio([(DCGAN_RECIPES[key], key) for key in ("shipped", "course")]
-                      + [(FACE_RECIPE_DISPLAY if name == FACE_RECIPE else f"your pictures: {name}", name)
-                         for name in folders],
-                      value="shipped", label="Recipe")
+    with gr.Row():
+        recipe = gr.Radio(_recipe_choices(), value="shipped", label="Recipe", scale=5)
+        refresh = gr.Button("Refresh: list new models", size="sm", scale=1)
+    refresh.click(lambda: gr.Radio(choices=_recipe_choices()), None, recipe, api_visibility="private")
     on_open, on_recipe = [], []
     with gr.Row():
         for loss in DCGAN_LOSSES:
