@@ -27,3 +27,14 @@ def test_the_cpu_requirements_pin_what_the_tests_run_on_but_torchvision():
         return {line for line in lines if line and not line.startswith(("#", "-"))}
 
     assert pins("requirements-cpu.txt") == {pin for pin in pins("requirements.txt") if "torchvision" not in pin}
+
+
+def test_your_own_models_go_up_on_request_beside_the_shipped_ones(tmp_path):
+    (tmp_path / "dcgan_mine_saturating.json").write_text("{}")
+    (tmp_path / "classifier.safetensors").write_bytes(b"not ours to ship")
+    (tmp_path / ".resume").mkdir()
+    assert "checkpoints/dcgan_mine_saturating.json" not in space_files()
+    files = space_files(user_models=tmp_path)
+    assert files["checkpoints/dcgan_mine_saturating.json"] == tmp_path / "dcgan_mine_saturating.json"
+    assert files["checkpoints/classifier.safetensors"] == REPO / "checkpoints" / "classifier.safetensors"
+    assert not [path for path in files if ".resume" in path]

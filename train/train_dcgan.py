@@ -142,7 +142,7 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor, data: d
                 "processes": processes.world_size, "amp": args.amp, "torch_threads": torch.get_num_threads(),
                 **({"data": data} if args.data else {})})
     if processes.writes:
-        print(f"{name}: done in {wall:.0f} s -> {args.out}")
+        print(f"{name}: done in {wall:.0f} s of training (a resumed run: all its sessions) -> {args.out}")
 
 
 def load_data(args: argparse.Namespace) -> tuple[torch.Tensor, dict]:

@@ -27,7 +27,7 @@ CORRELATION_SUMMARIES = {"mean_abs_r_with_diagonal": "mean |r|, diagonal include
 
 
 def _model(model_name: str) -> Autoencoder:
-    checks.one_of(model_name, lab().zoo.shipped, "autoencoder")
+    checks.one_of(model_name, [name for _, name in lab().autoencoder_choices()], "autoencoder")  # the listed ones
     with checks.user_errors():
         return lab().zoo.named_autoencoder(model_name)
 
