@@ -1,5 +1,6 @@
 """The Hugging Face Space deploy (nnimg/space.py), without the network: what it would upload."""
 
+import re
 from importlib.metadata import version
 from pathlib import Path
 
@@ -38,3 +39,10 @@ def test_your_own_models_go_up_on_request_beside_the_shipped_ones(tmp_path):
     assert files["checkpoints/dcgan_mine_saturating.json"] == tmp_path / "dcgan_mine_saturating.json"
     assert files["checkpoints/classifier.safetensors"] == REPO / "checkpoints" / "classifier.safetensors"
     assert not [path for path in files if ".resume" in path]
+
+
+def test_the_readme_states_the_space_s_size_as_the_dry_run_counts_it():
+    stated = re.search(r"uploads nothing: (\d+) files, ([\d.]+) MB", (REPO / "README.md").read_text())
+    files = space_files()
+    size = sum(path.stat().st_size for path in files.values()) / 1e6
+    assert stated and abs(float(stated[2]) - size) < 0.05 * size, f"the dry run: {len(files)} files, {size:.1f} MB"

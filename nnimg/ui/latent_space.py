@@ -140,7 +140,7 @@ def build() -> OnLoad:
     gr.Markdown("### The codes sit on a thin subset\nDecoded real codes beside codes drawn uniformly from the box "
                 "the codes span, with the reference classifier's label and confidence under each.")
     with gr.Row():
-        count = gr.Slider(8, MAX_SAMPLES, value=16, step=8, label="Samples")
+        count = gr.Slider(8, MAX_SAMPLES, value=16, step=8, precision=0, label="Samples")
         seed = gr.Number(value=0, precision=0, label="Seed")
         box_button = gr.Button("Draw again")
     box_summary = gr.Markdown()

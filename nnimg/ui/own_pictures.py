@@ -117,7 +117,7 @@ def build() -> None:
                                 value=(trains or [entry.name for entry in entries] or [None])[0], label="Model",
                                 allow_custom_value=True)
             degradation = gr.Radio(list(PICTURE_DEGRADATIONS), value="noise-0.3", label="Degradation")
-            steps = gr.Slider(10, MAX_STEPS, value=200, step=10, label="Steps")
+            steps = gr.Slider(10, MAX_STEPS, value=200, step=10, precision=0, label="Steps")
             seed = gr.Number(0, label="Seed", precision=0)
         with gr.Row():
             picture = gr.Image(label="Your picture", type="filepath", format="png", sources=["upload", "clipboard"],

@@ -162,15 +162,15 @@ def build() -> OnLoad:
         with gr.Column(scale=2):
             degradation = gr.Radio(list(DEGRADATIONS + CUSTOM_DEGRADATIONS), value="window-10", label="Degradation")
             with gr.Row():
-                window_size = gr.Slider(2, MAX_WINDOW, value=10, step=1, label="Custom window: size")
-                window_top = gr.Slider(0, MAX_WINDOW_CORNER, value=9, step=1, label="top")
-                window_left = gr.Slider(0, MAX_WINDOW_CORNER, value=9, step=1, label="left")
+                window_size = gr.Slider(2, MAX_WINDOW, value=10, step=1, precision=0, label="Custom window: size")
+                window_top = gr.Slider(0, MAX_WINDOW_CORNER, value=9, step=1, precision=0, label="top")
+                window_left = gr.Slider(0, MAX_WINDOW_CORNER, value=9, step=1, precision=0, label="left")
             methods = gr.CheckboxGroup([(name, key) for key, name in METHOD_NAMES.items()],
                                        value=list(RESTORATION_METHODS), label="Methods to compare")
             norm = gr.Radio([("L2 (squared error)", "l2"), ("L1 (absolute error)", "l1")], value="l2",
                             label="Data term of the GAN priors")
             with gr.Row():
-                steps = gr.Slider(10, MAX_STEPS, value=300, step=10, label="Optimisation steps")
+                steps = gr.Slider(10, MAX_STEPS, value=300, step=10, precision=0, label="Optimisation steps")
                 seed = gr.Number(0, precision=0, label="Seed")
             button = gr.Button("Restore", variant="primary")
     with gr.Accordion("Paint a mask (choose 'painted mask' above)", open=False):

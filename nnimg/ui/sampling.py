@@ -89,7 +89,7 @@ def build() -> OnLoad:
     with gr.Row():
         sampler = gr.Dropdown(model_choices, value=CONDITIONAL_MODEL, label="Generator")
         digit = gr.Dropdown(DIGIT_CHOICES, value="3", label="Digit ('any': every digit)")
-        count = gr.Slider(1, MAX_SAMPLES, value=30, step=1, label="Samples")
+        count = gr.Slider(1, MAX_SAMPLES, value=30, step=1, precision=0, label="Samples")
         seed = gr.Number(0, precision=0, label="Seed")
         button = gr.Button("Sample", variant="primary")
     summary = gr.Markdown()
@@ -103,7 +103,8 @@ def build() -> OnLoad:
     shares = gr.Plot()
     with gr.Row():
         model = gr.Dropdown(model_choices, value=with_role(UNCONDITIONAL_SAMPLER).model, label="Model")
-        snapshot = gr.Slider(-1, MAX_SNAPSHOT, value=-1, step=1, label="Snapshot along training (-1: the end)")
+        snapshot = gr.Slider(-1, MAX_SNAPSHOT, value=-1, step=1, precision=0,
+                             label="Snapshot along training (-1: the end)")
     with gr.Row():
         curves = gr.Plot()
         with gr.Column():
