@@ -20,7 +20,7 @@ from nnimg import data
 from nnimg.data import load_test_split, to_tensor
 from nnimg.ui import (digit_input, error_log, gan_losses, interpolation, latent_space, own_pictures, reconstruction,
                       restoration, sampling, widgets)
-from nnimg.registry import checkpoint_dir
+from nnimg.registry import checkpoint_dir, shipped, shipped_autoencoders
 from nnimg.ui.lab import lab
 
 REPO = Path(__file__).resolve().parent.parent
@@ -268,3 +268,15 @@ def test_a_page_load_runs_the_first_tabs_events_and_the_others_wait_for_their_fi
     assert on_load == ["reconstruct"] and selected & set(tabs) == set(tabs[1:])
     first = widgets._on_first(lambda value: value + 1)
     assert first(1, 41) == 42 and first(2, 41) == gr.skip()
+
+
+def test_a_latent_size_that_does_not_ship_at_a_depth_is_named_without_contradiction():
+    from nnimg.checkpoints import CheckpointError
+    from nnimg.zoo import ModelZoo
+
+    zoo = ModelZoo.__new__(ModelZoo)  # the registry's view alone: nothing loaded
+    zoo.shipped = {entry.name: entry for entry in shipped_autoencoders()}
+    zoo.shipped["ae_d16_l3_nofc"] = shipped("ae_d16_l3_nofc")
+    with pytest.raises(CheckpointError) as error:
+        zoo.autoencoder(16, 3)
+    assert "d = 16 at depth 3" in str(error.value) and ", 16" not in str(error.value)
