@@ -157,3 +157,12 @@ def test_gan_grid_offers_every_recipe_of_the_registry(app_inputs):
 
     offered = {value for _, value in app_inputs["/gan_grid"]["recipe"].choices}
     assert set(DCGAN_RECIPES) | {FACE_RECIPE} <= offered
+
+
+def test_every_output_is_named():
+    """view_api names each output by its label; Gradio's fallback is `value_<id>`."""
+    from app import demo
+
+    unnamed = [f"{endpoint} {output['component']}" for endpoint, info in demo.get_api_info()["named_endpoints"].items()
+               for output in info["returns"] if output["label"].startswith("value_")]
+    assert unnamed == []

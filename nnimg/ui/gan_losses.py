@@ -220,7 +220,7 @@ def build() -> OnLoad:
         stop_button = gr.Button("Stop")
     with gr.Row():
         live_grids = [image_output(loss) for loss in GENERATOR_LOSSES]
-    live_curves = gr.Plot()
+    live_curves = gr.Plot(label="Curves", show_label=False)
     event = train_button.click(gan_live, [live_losses, live_steps, live_lr, live_d_steps], live_grids + [live_curves],
                                api_name="gan_live", preprocess=False, **HEAVY)
     stop_button.click(None, cancels=[event], api_visibility="private")

@@ -132,7 +132,7 @@ def build() -> None:
             refresh_button = gr.Button("Refresh: list new models")
             restore_button = gr.Button("Restore", variant="primary")
             stop_button = gr.Button("Stop")
-        summary = gr.Markdown()
+        summary = gr.Markdown(label="PSNR and SSIM")
     refresh_button.click(_model_choices, None, model, api_visibility="private")
     sample_button.click(model_picture, [model, seed], picture, api_name="model_picture", preprocess=False)
     mask_button.click(picture_canvas, [model, picture], canvas, api_name="picture_canvas", preprocess=False)

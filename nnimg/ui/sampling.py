@@ -92,7 +92,7 @@ def build() -> OnLoad:
         count = gr.Slider(1, MAX_SAMPLES, value=30, step=1, precision=0, label="Samples")
         seed = gr.Number(0, precision=0, label="Seed")
         button = gr.Button("Sample", variant="primary")
-    summary = gr.Markdown()
+    summary = gr.Markdown(label="Summary")
     with gr.Row():
         captioned = captioned_image("Samples with the classifier's label and confidence")
         tally = gr.Dataframe(headers=["digit", "samples", "share"], label="What the classifier reads",
@@ -106,10 +106,10 @@ def build() -> OnLoad:
         snapshot = gr.Slider(-1, MAX_SNAPSHOT, value=-1, step=1, precision=0,
                              label="Snapshot along training (-1: the end)")
     with gr.Row():
-        curves = gr.Plot()
+        curves = gr.Plot(label="Training curves", show_label=False)
         with gr.Column():
             snapshot_grid = image_output("64 fixed noise vectors, decoded")
-            snapshot_caption = gr.Markdown()
+            snapshot_caption = gr.Markdown(label="Step")
     sample_inputs, sample_outputs = [digit, count, seed, sampler], [grid, captioned, summary, tally]
     gr.on([button.click, digit.change, sampler.change], sample, sample_inputs, sample_outputs, api_name="sample",
           preprocess=False)

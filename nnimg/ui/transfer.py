@@ -87,7 +87,7 @@ def build() -> OnLoad:
     with gr.Row():
         accuracies = gr.Dataframe(headers=["model", "test accuracy", "spread labels right"],
                                   label="Accuracy on the 10,000 test digits", interactive=False)
-        confusion = gr.Plot()
+        confusion = gr.Plot(label="Confusion matrix", show_label=False)
     button.click(transfer_train, [latent_dim, regime, label_count, hidden, steps, unlabelled_count, shifts],
                  [accuracies, confusion], api_name="transfer_train", preprocess=False, **HEAVY)
     return []
