@@ -42,6 +42,8 @@ def test_a_model_written_while_the_app_runs_is_answered_and_listed(app_with_user
     monkeypatch.setenv("NNIMG_USER_MODELS", str(user))
     assert "mine" in [value for _, value in gan_losses._recipe_choices()]  # what Refresh puts in the Recipe switch
     assert "dcgan_mine_non-saturating" in [value for _, value in own_pictures._model_choices().choices]
+    # switching to a run of one loss leaves the other losses' columns empty, without an error
+    assert gan_losses._for_trained_losses(gan_losses.gan_grid)("saturating", -1, -1, "mine") is None
 
 
 @pytest.mark.slow

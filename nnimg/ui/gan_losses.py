@@ -3,6 +3,7 @@ generator losses, its samples and curves along training, sample quality, and liv
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 
@@ -144,6 +145,15 @@ def _epoch_slider(loss: str, recipe: str) -> gr.Slider:
     return gr.Slider(maximum=max(_last_epoch(loss, recipe), 0), value=-1)
 
 
+def _for_trained_losses(handler):
+    """`handler(loss, ..., recipe)` for the Recipe switch: a loss the recipe was not trained with (a run of your
+    own with one loss) leaves its column empty instead of raising an error."""
+    @functools.wraps(handler)
+    def run(loss: str, *args):
+        return handler(loss, *args) if loss in dcgan_recipes().get(args[-1], ()) else None
+    return run
+
+
 def _recipe_choices(*, every: bool = False) -> list[tuple[str, str]]:
     """The Recipe switch: ours, the course's (`every`: every recipe of the registry, as /gan_grid takes), then
     every DCGAN trained on a folder (shipped, and your own ones in `user_models_dir()`, read afresh)."""
@@ -197,6 +207,7 @@ def build() -> OnLoad:
     on_open.append((gan_quality, [count, recipe], quality))
     for handler, inputs, outputs in on_open[:-1] + on_recipe + on_open[-1:]:
         inputs = [recipe if component is api_recipe else component for component in inputs]  # the new value
+        handler = _for_trained_losses(handler) if handler in (gan_grid, gan_training_curves) else handler
         recipe.change(handler, inputs, outputs, api_visibility="private", preprocess=False)
     gr.Markdown("### A discriminator larger than the generator\nThe course kept D smaller than G because a larger D "
                 "led to mode collapse (docs/course.md, finding 13). The course's recipe, non-saturating, for its "
