@@ -14,7 +14,8 @@ import numpy as np
 import torch
 
 from nnimg.data import load_test_split, load_train_split, to_tensor
-from nnimg.findings import FINDINGS_PATH, Measurements, autoencoders, findings_table, gans, restoration, save_findings
+from nnimg.findings import (FINDINGS_PATH, Measurements, autoencoders, findings_table, gans, restoration, save_findings,
+                            transfer)
 from nnimg.gan_training import build_dcgan, train_dcgan
 from nnimg.metrics import classifier_features, frechet_distance, inception_score, psnr, sample_quality, ssim
 from nnimg.paper_photos import share_read_right
@@ -258,13 +259,16 @@ def bench_photos(count: int = 1000) -> None:
 
 
 def bench_findings() -> None:
-    """The course's 14 findings measured on the shipped checkpoints (nnimg/findings), printed as a
-    Markdown table and written to docs/findings.json (the app's panels) and the README's table."""
+    """The course's findings measured on the shipped checkpoints (nnimg/findings), printed as a Markdown
+    table and written to docs/findings.json (the app's panels) and the README's table."""
     measures = (autoencoders.autoencoder_error, autoencoders.thin_subset, autoencoders.uniform_latent,
-                autoencoders.correlation, autoencoders.transfer, gans.noise_space_paths, gans.plain_latent_gan,
-                gans.saturating_loss, restoration.inversion, restoration.restoration,
-                autoencoders.fully_connected_layers, gans.conditional_wgan, gans.larger_discriminator,
-                restoration.faces)
+                autoencoders.correlation_mean, autoencoders.correlation_max, transfer.transfer_one_layer,
+                transfer.transfer_heads_and_size, gans.noise_space_paths, gans.plain_latent_gan,
+                gans.paper_wgan_settings, gans.saturating_loss, restoration.inversion, restoration.restoration,
+                restoration.uniform_prior_by_start, autoencoders.fully_connected_layers, gans.conditional_wgan,
+                gans.larger_discriminator, restoration.faces, restoration.faces_l1_against_l2,
+                autoencoders.adam_against_sgd, autoencoders.train_and_test_curves, autoencoders.outside_the_data,
+                gans.interpolation_by_size)
     m, findings = Measurements(), []
     for measure in measures:
         started = time.perf_counter()

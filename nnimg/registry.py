@@ -74,12 +74,20 @@ LATENT_GAN_PRESETS = {
     # and learning rate; the course does not name this GAN's optimiser, so Adam as in "gan".
     "gan-course": {"objective": "gan", "conditional": False, "batch_size": 256, "lr": 5e-4, "critic_steps": 1,
                    "optimizer": "adam", "raw_codes": True, "critic_batchnorm": True},
+    # The course's fix on the same raw codes and networks as "gan-course": its WGAN settings that worked.
+    "wgan-course": {"objective": "wgan-clip", "conditional": False, "batch_size": 256, "lr": 5e-4, "critic_steps": 5,
+                    "clip": 0.12, "optimizer": "rmsprop", "raw_codes": True, "critic_batchnorm": True},
 }
-LATENT_GAN_DISPLAY = {"gan": "plain GAN", "gan-course": "plain GAN, the course's settings",
+LATENT_GAN_DISPLAY = {"gan": "plain GAN", "gan-course": "plain GAN, the course's networks on raw codes",
+                      "wgan-course": "WGAN (clip 0.12), the course's networks on raw codes",
                       "wgan-paper": "WGAN, the paper's settings (clip 0.01)", "wgan": "WGAN (clip 0.12)",
                       "cwgan": "conditional WGAN (clip 0.12)",
                       "cwgan-gp": "conditional WGAN-GP with an auxiliary code classifier"}
 LATENT_GAN_MODELS = tuple(LATENT_GAN_PRESETS)
+
+# Replicates: models whose findings claim a difference also ship from other seeds (the scripts' --seed N writes
+# <name>-seed<N>), so that docs/course.md's verdict rules can weigh the difference against the seed spread.
+REPLICATED_LATENT_GANS = {"gan-course": (1, 2), "wgan-course": (1, 2)}
 
 
 def checkpoint_dir() -> Path:
@@ -189,6 +197,7 @@ RESTORATION_AE = {("noise", False): "restoration prior: AE for noise",
 UNCONDITIONAL_SAMPLER, CONDITIONAL_SAMPLER = "sampler: any digit", "sampler: chosen digit"
 REFERENCE_CLASSIFIER = "reference classifier"
 GAUSSIAN_PRIOR = "classical restoration prior"
+REPLICATE = "a replicate from another seed (the findings' spread)"
 DIGIT_CHECK = "is it a digit"
 PRECOMPUTED_LATENTS = "precomputed test codes and correlations"
 # roles of files that are not models (loaded by the zoo, or the lab, on use)
@@ -207,6 +216,16 @@ def _dcgan(loss: str, recipe: str) -> ShippedDCGAN:
     roles = (RESTORATION_DCGAN,) if ours and loss == "non-saturating" else ()
     return ShippedDCGAN(dcgan_name(loss, recipe), loss if ours else f"{loss} ({recipe})", command, loss=loss,
                         recipe=recipe, roles=roles)
+
+
+def _latent_gan(model: str, seed: int = 0) -> ShippedLatentGAN:
+    roles = {"wgan": (UNCONDITIONAL_SAMPLER, RESTORATION_LATENT_GAN), "cwgan-gp": (CONDITIONAL_SAMPLER,)}
+    command = f"python train/train_latent_gan.py --model {model}"
+    if seed:
+        return ShippedLatentGAN(f"latent_{model}-seed{seed}", f"{LATENT_GAN_DISPLAY[model]}, seed {seed}",
+                                f"{command} --seed {seed}", model=model, roles=(REPLICATE,))
+    return ShippedLatentGAN(f"latent_{model}", LATENT_GAN_DISPLAY[model], command, model=model,
+                            roles=roles.get(model, ()))
 
 
 def _build() -> tuple[Shipped, ...]:
@@ -229,11 +248,8 @@ def _build() -> tuple[Shipped, ...]:
     entries += [_dcgan(loss, recipe) for recipe, losses in DCGAN_RECIPE_LOSSES.items() for loss in losses]
     entries += [ShippedDCGAN(dcgan_name(loss, FACE_RECIPE), f"{loss} (LFW faces)", FACE_DCGAN_COMMAND.format(loss=loss),
                              loss=loss, recipe=FACE_RECIPE) for loss in DCGAN_LOSSES]
-    latent_roles = {"wgan": (UNCONDITIONAL_SAMPLER, RESTORATION_LATENT_GAN), "cwgan-gp": (CONDITIONAL_SAMPLER,)}
-    entries += [ShippedLatentGAN(f"latent_{model}", LATENT_GAN_DISPLAY[model],
-                                 f"python train/train_latent_gan.py --model {model}", model=model,
-                                 roles=latent_roles.get(model, ()))
-                for model in LATENT_GAN_MODELS]
+    entries += [_latent_gan(model) for model in LATENT_GAN_MODELS]
+    entries += [_latent_gan(model, seed) for model, seeds in REPLICATED_LATENT_GANS.items() for seed in seeds]
     return tuple(entries)
 
 
@@ -255,7 +271,8 @@ def with_role(role: str) -> Shipped:
 def shipped_autoencoders(*, uniform: bool = False) -> list[ShippedAutoencoder]:
     """The plain autoencoders (the latent sweep, then the depth sweep), or the uniform-latent ones;
     all with FC layers (the one without is NO_FC_AUTOENCODER)."""
-    return [e for e in REGISTRY if isinstance(e, ShippedAutoencoder) and e.uniform == uniform and e.fully_connected]
+    return [e for e in REGISTRY if isinstance(e, ShippedAutoencoder) and e.uniform == uniform and e.fully_connected
+            and REPLICATE not in e.roles]
 
 
 def studied_autoencoders() -> list[ShippedAutoencoder]:
@@ -271,8 +288,18 @@ def shipped_dcgans(recipe: str = "shipped") -> list[ShippedDCGAN]:
 
 
 def shipped_latent_gans() -> list[ShippedLatentGAN]:
-    """The GANs on the autoencoder's latent space."""
-    return [e for e in REGISTRY if isinstance(e, ShippedLatentGAN)]
+    """The GANs on the autoencoder's latent space (one per recipe: no replicates)."""
+    return [e for e in REGISTRY if isinstance(e, ShippedLatentGAN) and REPLICATE not in e.roles]
+
+
+def seed_runs(entry: Shipped) -> list[Shipped]:
+    """`entry` and the replicates of it that ship from other seeds (REPLICATED_*), named as the scripts' --seed
+    names them."""
+    if isinstance(entry, ShippedDCGAN):
+        names = [dcgan_name(entry.loss, f"{entry.recipe}-seed{seed}") for seed in range(1, 10)]
+    else:
+        names = [f"{entry.name}-seed{seed}" for seed in range(1, 10)]
+    return [entry] + [BY_NAME[name] for name in names if name in BY_NAME]
 
 
 def dcgan(loss: str, recipe: str = "shipped") -> ShippedDCGAN:

@@ -145,6 +145,28 @@ def restore_with_generator(
             yield event
 
 
+# Where the AE prior's MAP starts: the Gaussian conditional mean (masks) or Wiener estimate (noise), the
+# corrupted image as observed (hidden pixels black, or the noisy image: the course's start), grey, black, noise.
+MAP_STARTS = ("conditional-mean", "degraded", "grey", "black", "noise")
+
+
+def map_start(kind: str, degraded: Degraded, *, gaussian_estimate: torch.Tensor | None = None,
+              seed: int = 0) -> torch.Tensor:
+    """The first image of the AE prior's MAP (one of MAP_STARTS); "conditional-mean" needs the Gaussian
+    prior's estimate (`GaussianPrior.restore`)."""
+    if kind == "conditional-mean":
+        if gaussian_estimate is None:
+            raise ValueError("the conditional-mean start needs the Gaussian prior's estimate")
+        return gaussian_estimate.clamp(0, 1)
+    if kind == "degraded":
+        return degraded.observed.clamp(0, 1)
+    if kind == "noise":
+        return torch.rand(degraded.observed.shape, generator=torch.Generator().manual_seed(seed))
+    if kind in ("grey", "black"):
+        return torch.full_like(degraded.observed, 0.5 if kind == "grey" else 0.0)
+    raise ValueError(f"Unknown start {kind!r}; choose one of {', '.join(MAP_STARTS)}.")
+
+
 def restore_with_autoencoder(
     autoencoder: nn.Module,
     degraded: Degraded,
@@ -157,17 +179,17 @@ def restore_with_autoencoder(
 ) -> Iterator[dict]:
     """MAP restoration with P(I) ~ exp(-||AE(I) - I||^2 / T): optimise the image itself.
 
-    Noise: minimise ||I - I_c||^2 / (2 sigma^2) + ||AE(I) - I||^2 / T. Masks: the known pixels
-    are fixed and only the unknown ones move, under ||AE(I) - I||^2 / T, starting from `start`
-    (a first guess of the unknown pixels, such as the Gaussian conditional mean; default grey 0.2).
+    Noise: minimise ||I - I_c||^2 / (2 sigma^2) + ||AE(I) - I||^2 / T, from `start` (default: the noisy
+    image). Masks: the known pixels are fixed and only the unknown ones move, under ||AE(I) - I||^2 / T,
+    starting from `start` (a first guess of the unknown pixels, `map_start`; default grey 0.2).
     Yields {"step", "loss", "estimate"}, the last event with "restored". Only the image is
     optimised; freeze the autoencoder (requires_grad_(False)) to spare its gradients.
     """
     autoencoder.eval()
-    if degraded.noise_sigma > 0:
-        start = degraded.observed.clamp(0, 1)
-    else:
-        start = keep_known(torch.full_like(degraded.observed, 0.2) if start is None else start, degraded)
+    if start is None:
+        start = degraded.observed.clamp(0, 1) if degraded.noise_sigma > 0 else torch.full_like(degraded.observed, 0.2)
+    if degraded.noise_sigma == 0:
+        start = keep_known(start, degraded)
     logits = torch.logit(start.clamp(0.02, 0.98)).requires_grad_()  # the image as sigmoid(logits), in (0, 1)
     optimizer = torch.optim.Adam([logits], lr=lr)
     for step in range(1, steps + 1):

@@ -20,11 +20,12 @@ from nnimg.models.classifier import Classifier
 from nnimg.models.dcgan import Generator, sample_latent
 from nnimg.models.latent_gan import CodeGenerator
 from nnimg.registry import (CONDITIONAL_SAMPLER, DIGIT_CHECK, GAUSSIAN_PRIOR, LATENT_GAN_MODELS,
-                            NOT_NETWORKS, REFERENCE_CLASSIFIER, REGISTRY, RESTORATION_AE, RESTORATION_DCGAN,
+                            NOT_NETWORKS, REFERENCE_CLASSIFIER, REGISTRY, REPLICATE, RESTORATION_AE, RESTORATION_DCGAN,
                             RESTORATION_LATENT_GAN, UNCONDITIONAL_SAMPLER, Shipped, ShippedAutoencoder,
                             autoencoder_name, checkpoint_dir, dcgan_recipes, find_dcgan, latent_gan,
                             with_role)
-from nnimg.restore import Degraded, GaussianPrior, gaussian_starts, restore_with_autoencoder, restore_with_generator
+from nnimg.restore import (Degraded, GaussianPrior, gaussian_starts, map_start, restore_with_autoencoder,
+                           restore_with_generator)
 
 RESTORATION_METHODS = ("gan", "latent-gan", "ae", "uniform-ae", "classical")
 # The GAN priors try several random starts per image (Adam, lr 0.1) and average them, weighted by
@@ -46,7 +47,7 @@ class ModelZoo:
 
     def __init__(self) -> None:
         self.shipped: dict[str, ShippedAutoencoder] = {
-            e.name: e for e in REGISTRY if isinstance(e, ShippedAutoencoder)}
+            e.name: e for e in REGISTRY if isinstance(e, ShippedAutoencoder) and REPLICATE not in e.roles}
         self.models: dict[str, torch.nn.Module] = {}
         self.errors: dict[str, str] = {}
         for entry in REGISTRY:
@@ -133,36 +134,40 @@ class ModelZoo:
         """A shipped GAN on the AE's latent space and the AE whose decoder draws its codes."""
         if model not in LATENT_GAN_MODELS:
             raise CheckpointError(f"Unknown latent GAN {model!r}; choose one of {', '.join(LATENT_GAN_MODELS)}.")
-        return self._latent_gan_and_decoder(latent_gan(model))
+        return self.latent_gan_of(latent_gan(model))
 
-    def _latent_gan_and_decoder(self, entry: Shipped) -> tuple[CodeGenerator, Autoencoder]:
+    def latent_gan_of(self, entry: Shipped) -> tuple[CodeGenerator, Autoencoder]:
         generator = self.model(entry)
         return generator, self.model(self.shipped[generator.config.autoencoder])
 
     def sampler(self, *, conditional: bool) -> tuple[CodeGenerator, Autoencoder]:
         """The latent GAN that draws chosen digits (conditional) or any digit, and its AE."""
-        return self._latent_gan_and_decoder(with_role(CONDITIONAL_SAMPLER if conditional else UNCONDITIONAL_SAMPLER))
+        return self.latent_gan_of(with_role(CONDITIONAL_SAMPLER if conditional else UNCONDITIONAL_SAMPLER))
 
     def restore(self, method: str, degraded: Degraded, *, steps: int, seed: int = 0, norm: str = "l2",
-                perceptual: float = 0.0) -> Iterator[dict]:
+                perceptual: float = 0.0, start: str | None = None) -> Iterator[dict]:
         """Restore with one of RESTORATION_METHODS, with an L2 or L1 data term; yields progress events,
         the last with "restored". `perceptual` > 0 adds that weight of a perceptual loss (the reference
-        classifier's first convolutional features) to the GAN priors' fit, for inversion."""
+        classifier's first convolutional features) to the GAN priors' fit, for inversion. `start`: where
+        the AE priors' MAP starts (one of MAP_STARTS; default the conditional mean for masks, the noisy
+        image for noise)."""
         gan_options = {"steps": steps, "seed": seed, "norm": norm, "temperature": GAN_TEMPERATURE, "lr": GAN_LR}
         if perceptual:
             gan_options |= {"features": self.classifier.convs[0], "feature_weight": perceptual}
         if method == "gan":
             yield from restore_with_dcgan(self.model(with_role(RESTORATION_DCGAN)), degraded, **gan_options)
         elif method == "latent-gan":
-            generator, autoencoder = self._latent_gan_and_decoder(with_role(RESTORATION_LATENT_GAN))
+            generator, autoencoder = self.latent_gan_of(with_role(RESTORATION_LATENT_GAN))
             yield from restore_with_generator(
                 lambda z: autoencoder.decoder(generator(z)), gaussian_starts(generator.config.noise_dim), degraded,
                 restarts=GAN_RESTARTS[method], **gan_options)
         elif method in ("ae", "uniform-ae"):
             masked = degraded.noise_sigma == 0
             autoencoder = self.model(with_role(RESTORATION_AE[("mask" if masked else "noise", method == "uniform-ae")]))
-            start = self.gaussian_prior.conditional_mean(degraded) if masked else None
-            yield from restore_with_autoencoder(autoencoder, degraded, steps=steps, start=start)
+            start = start or ("conditional-mean" if masked else "degraded")
+            estimate = self.gaussian_prior.restore(degraded) if start == "conditional-mean" else None
+            first = map_start(start, degraded, gaussian_estimate=estimate, seed=seed)
+            yield from restore_with_autoencoder(autoencoder, degraded, steps=steps, start=first)
         elif method == "classical":
             restored = self.gaussian_prior.restore(degraded)
             yield {"step": steps, "loss": float("nan"), "estimate": restored, "restored": restored}

@@ -3,7 +3,7 @@ import torch
 
 from nnimg.metrics import psnr, ssim
 from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig
-from nnimg.restore import (DEGRADATIONS, GaussianPrior, apply_mask, degrade, gaussian_starts,
+from nnimg.restore import (DEGRADATIONS, MAP_STARTS, GaussianPrior, apply_mask, degrade, gaussian_starts, map_start,
                            restore_with_autoencoder, restore_with_generator, window_mask)
 
 
@@ -103,3 +103,18 @@ def test_autoencoder_prior_moves_only_unknown_pixels(digits):
     restored = events[-1]["restored"]
     assert torch.allclose(restored * holed.known, digits[:2] * holed.known, atol=1e-6)
     assert events[-1]["loss"] <= events[0]["loss"]
+
+
+def test_the_map_starts_from_each_named_point(digits):
+    holed = degrade(digits[:2], "quarter", seed=0)
+    guess = torch.full_like(holed.observed, 0.3)
+    starts = {kind: map_start(kind, holed, gaussian_estimate=guess, seed=1) for kind in MAP_STARTS}
+    assert torch.equal(starts["degraded"], holed.observed.clamp(0, 1))  # the course's: hidden pixels black
+    assert starts["grey"].unique().tolist() == [0.5] and starts["black"].unique().tolist() == [0.0]
+    assert torch.equal(starts["conditional-mean"], guess)
+    assert torch.equal(starts["noise"], map_start("noise", holed, seed=1))  # reproducible
+    assert not torch.equal(starts["noise"], map_start("noise", holed, seed=2))
+    with pytest.raises(ValueError, match="conditional-mean start needs"):
+        map_start("conditional-mean", holed)
+    with pytest.raises(ValueError, match="Unknown start"):
+        map_start("white", holed)

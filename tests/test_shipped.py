@@ -15,7 +15,8 @@ from nnimg.losses import GENERATOR_LOSSES
 from nnimg.models.dcgan import DCGANConfig
 from nnimg.models.latent_gan import LatentGANConfig
 from nnimg.precomputed import load_latents
-from nnimg.registry import (AE_DEFAULT_DEPTH, NO_FC_AUTOENCODER, PRECOMPUTED_CODES, PRECOMPUTED_LATENTS, REPO_ROOT,
+from nnimg.registry import (AE_DEFAULT_DEPTH, NO_FC_AUTOENCODER, PRECOMPUTED_CODES, PRECOMPUTED_LATENTS, REGISTRY,
+                            REPLICATE, REPO_ROOT,
                             checkpoint_dir, dcgan, shipped, shipped_autoencoders, shipped_dcgans, shipped_latent_gans,
                             studied_autoencoders, with_role)
 from nnimg.training import predict_logits, reconstruction_mse
@@ -93,8 +94,9 @@ def test_the_dcgan_script_defaults_repeat_the_shipped_recipe(loss):
     assert records["config"] == {"noise_dim": 100, "width": args.width, "categories": args.categories}
 
 
-@pytest.mark.parametrize("entry", shipped_latent_gans(), ids=lambda entry: entry.name)
-def test_latent_gans_ship_with_their_records(entry):
+@pytest.mark.parametrize("entry", shipped_latent_gans() + [e for e in REGISTRY if REPLICATE in e.roles],
+                         ids=lambda entry: entry.name)
+def test_latent_gans_and_their_replicates_ship_with_their_records(entry):
     generator = load_model(entry.path)
     records = json.loads(entry.metrics_path.read_text())
     assert generator.config == LatentGANConfig(**records["config"])  # a field added later takes its default

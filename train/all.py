@@ -89,6 +89,7 @@ QUICK_FLAGS = (
     ("classifier", "--steps 400"),  # of 2,800 steps: 75 s
     ("ae_*", "--epochs 2"),  # of 20 to 90: 1,470 s for the 18
     ("latent_*", "--epochs 20"),  # of 70: 27 s (wgan) to 210 s (gan-course), 460 s for the 6
+    ("dcgan_course-exact*", "--epochs 4 --steps 60"),  # 240 G steps of 3,640
     ("dcgan_course-*", ""),  # the full recipe: it is already the first 300 G steps (560 s for the 2)
     (f"dcgan_{FACE_RECIPE}_*", "--epochs 4"),  # 200 G steps of 500: 55 s each at the course's 28 px rate, more at 32
     ("dcgan_course_*", "--epochs 4 --steps 150"),  # 600 G steps of 9,370: 160 s each

@@ -39,6 +39,7 @@ DRY_RUN = {"epochs": 2, "steps": 3}
 
 def train_one(args: argparse.Namespace) -> None:
     name = autoencoder_name(args.latent_dim, args.depth, uniform=args.uniform, fully_connected=args.hidden > 0)
+    name += f"-seed{args.seed}" if args.seed else ""  # a replicate, for the spread over seeds
     device = cli.setup(args)
     config = AutoencoderConfig(latent_dim=args.latent_dim, depth=args.depth, hidden=args.hidden, channels=args.channels,
                                uniform_latent=args.uniform)

@@ -174,8 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--weight-decay", type=float, default=0.0,
                         help="L2 regularisation of both networks (Adam's weight_decay)")
     parser.add_argument("--split", choices=("train", "all"), default="train",
-                        help="MNIST digits to train on: the training split (60,000) or all "
-                             "(with the test split, 70,000)")
+                        help="MNIST digits: the training split (60,000) or all (with the test split, 70,000)")
     parser.add_argument("--d-steps", type=int, default=1, help="discriminator steps per generator step")
     parser.add_argument("--width", type=int, default=64, help="G's channels: 4w -> 2w -> w")
     parser.add_argument("--d-width", type=int, default=128, help="D's channels: w/2 -> w -> 2w")

@@ -5,7 +5,9 @@ along training).
 
 Models (nnimg.registry.LATENT_GAN_PRESETS): gan (plain, BCE), wgan-paper (clip 0.01, batch 64,
 lr 5e-5), wgan (clip 0.12, batch 256, lr 5e-4), cwgan (conditional, as wgan), cwgan-gp (conditional,
-gradient penalty and an auxiliary code classifier in G's loss, as in AC-GAN).
+gradient penalty and an auxiliary code classifier in G's loss, as in AC-GAN); gan-course and wgan-course, the
+course's plain GAN and its WGAN on the same raw codes with BatchNorm in both networks. A --seed other than 0
+writes latent_<model>-seed<N>: a replicate for the spread over seeds.
 
 The autoencoder (--autoencoder, default ae_d10_l2) and the reference classifier are read from --out
 when they are there, else from $NNIMG_CHECKPOINTS (default checkpoints/). The training state is saved
@@ -51,7 +53,7 @@ DRY_RUN = {"epochs": 2, "steps": 3, "classifier_steps": 6}
 def train_one(args: argparse.Namespace, model: str, device: torch.device, *, autoencoder: torch.nn.Module,
               classifier: torch.nn.Module, codes: torch.Tensor, labels: torch.Tensor, test_codes: torch.Tensor,
               test_labels: torch.Tensor, test_images: torch.Tensor) -> None:
-    name, preset = f"latent_{model}", LATENT_GAN_PRESETS[model]
+    name, preset = f"latent_{model}" + (f"-seed{args.seed}" if args.seed else ""), LATENT_GAN_PRESETS[model]
     if preset.get("raw_codes"):  # the course's: G and the critic work on the AE's codes as they are
         mean, std = torch.zeros(codes.shape[1]), torch.ones(codes.shape[1])
     else:

@@ -7,7 +7,8 @@ import gradio as gr
 
 from nnimg.findings import load_findings
 
-VERDICT_MARKS = {"reproduced": "reproduced", "partly": "partly reproduced", "not reproduced": "not reproduced"}
+VERDICT_MARKS = {"reproduced": "reproduced", "partly": "partly reproduced", "not reproduced": "not reproduced",
+                 "not tested": "not tested"}
 
 
 def findings_panel(tab: str) -> None:
@@ -17,8 +18,9 @@ def findings_panel(tab: str) -> None:
         return
     with gr.Accordion("The course's findings here: what holds, and why", open=False):
         gr.Markdown("\n\n---\n\n".join(
-            f"**Finding {f.number}: {VERDICT_MARKS[f.verdict]}**\n\n"
+            f"**Finding {f.number}: {VERDICT_MARKS[f.verdict]}** ({', '.join(f.recipe) or 'no run'}; "
+            f"{f.seeds} seed{'s' * (f.seeds != 1)})\n\n"
             f"- *What the course found:* {f.course}\n- *What you see here:* {f.here}\n- *Why:* {f.why}\n"
             f"- *See it:* {f.control}" for f in findings)
-            + "\n\nMeasured on the shipped models by `python -m nnimg.bench findings`; the course is described in "
-              "docs/course.md.")
+            + "\n\nMeasured on the shipped models by `python -m nnimg.bench findings`; the course and the verdict "
+              "rules are described in docs/course.md.")

@@ -158,7 +158,7 @@ def _recipe_choices(*, every: bool = False) -> list[tuple[str, str]]:
     """The Recipe switch: ours, the course's (`every`: every recipe of the registry, as /gan_grid takes), then
     every DCGAN trained on a folder (shipped, and your own ones in `user_models_dir()`, read afresh)."""
     folders = sorted({entry.recipe for entry in folder_dcgans()})
-    return ([(DCGAN_RECIPES[key], key) for key in (DCGAN_RECIPES if every else ("shipped", "course"))]
+    return ([(DCGAN_RECIPES[key], key) for key in (DCGAN_RECIPES if every else ("shipped", "course-exact", "course"))]
             + [(FACE_RECIPE_DISPLAY if name == FACE_RECIPE else f"your pictures: {name}", name) for name in folders])
 
 
