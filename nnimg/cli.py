@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +51,8 @@ def add_common_options(parser: argparse.ArgumentParser, *, training: bool = True
 
 
 def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None, *, dry_run: dict | None = None,
-               defaults: dict | None = None, names=None) -> argparse.Namespace:
+               defaults: dict | None = None,
+               names: Callable[[argparse.Namespace], list[str]] | None = None) -> argparse.Namespace:
     """Parse `argv` (default: the command line) over `defaults` (a recipe's values).
 
     Under --dry-run the `dry_run` values replace the defaults; flags given in `argv` always win. Without
