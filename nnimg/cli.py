@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,18 +23,21 @@ from torch import nn
 from nnimg.checkpoints import load_training_state, save_training_state
 from nnimg.data import load_test_split, load_train_split
 from nnimg.grids import grid_tiles, read_snapshots, write_snapshots
-from nnimg.registry import checkpoint_dir
+from nnimg.registry import BY_NAME, checkpoint_dir, user_models_dir
 from nnimg.training import pick_device
 
 DRY_RUN_IMAGES = 512  # the slice of each split a --dry-run reads
 
 
 def add_output_options(parser: argparse.ArgumentParser, *, default_out: Path | None = None) -> None:
-    """--out (default: `default_out`, else `checkpoint_dir()`) and --dry-run."""
-    parser.add_argument("--out", type=Path, default=default_out or checkpoint_dir(),
-                        help="output directory (default: %(default)s)")
+    """--out (default: `default_out`, else `checkpoint_dir()` for a shipped model and `user_models_dir()`
+    for your own, see `parse_args`) and --dry-run."""
+    own = "checkpoints/ for a model that ships, else $NNIMG_USER_MODELS (~/.nnimg/models)"
+    parser.add_argument("--out", type=Path, default=default_out,
+                        help=f"output directory (default: {default_out or own})")
     parser.add_argument("--dry-run", action="store_true",
-                        help=f"a run of seconds on the first {DRY_RUN_IMAGES} images of each split (needs --out)")
+                        help=f"a run of seconds on the first {DRY_RUN_IMAGES} images of each split "
+                             "(needs --out unless it writes your own model)")
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, training: bool = True) -> None:
@@ -47,21 +51,29 @@ def add_common_options(parser: argparse.ArgumentParser, *, training: bool = True
 
 
 def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None, *, dry_run: dict | None = None,
-               defaults: dict | None = None) -> argparse.Namespace:
+               defaults: dict | None = None,
+               names: Callable[[argparse.Namespace], list[str]] | None = None) -> argparse.Namespace:
     """Parse `argv` (default: the command line) over `defaults` (a recipe's values).
 
-    Under --dry-run the `dry_run` values replace the defaults; flags given in `argv` always win. A dry
-    run must name its --out, so that it never writes over what ships.
+    Under --dry-run the `dry_run` values replace the defaults; flags given in `argv` always win. Without
+    --out, a run writes to `checkpoint_dir()` when it rebuilds shipped models, else (`names(args)`, the
+    stems it writes, names none that ships) to `user_models_dir()`. A dry run never writes over what ships:
+    it must name its --out unless it writes your own model.
     """
     if defaults:
         parser.set_defaults(**defaults)
     args = parser.parse_args(argv)
     if args.dry_run:
-        # argparse fills in only what the namespace lacks: `out` stays None unless --out is given
-        if parser.parse_args(argv, argparse.Namespace(out=None)).out is None:
-            parser.error("--dry-run writes only where --out says: give --out DIR")
         parser.set_defaults(**(dry_run or {}))
         args = parser.parse_args(argv)
+    if args.out is None:
+        own = names is not None and not any(name in BY_NAME for name in names(args))
+        if args.dry_run and not own:
+            parser.error("--dry-run writes only where --out says: give --out DIR")
+        args.out = user_models_dir() if own else checkpoint_dir()
+    elif args.dry_run and parser.parse_args(argv, argparse.Namespace(out=None)).out is None:
+        # argparse fills in only what the namespace lacks: `out` stays None unless --out is given
+        parser.error("--dry-run writes only where --out says: give --out DIR")
     return args
 
 

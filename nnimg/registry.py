@@ -105,8 +105,13 @@ DCGAN_LIVE_PRESETS = {"shipped": {"d_width": 2, "d_steps": 1, "weight_decay": 0.
 
 
 def checkpoint_dir() -> Path:
-    """`$NNIMG_CHECKPOINTS`, default the repository's `checkpoints/`."""
+    """`$NNIMG_CHECKPOINTS`, default the repository's `checkpoints/`: the shipped models."""
     return Path(os.environ.get("NNIMG_CHECKPOINTS", REPO_ROOT / "checkpoints"))
+
+
+def user_models_dir() -> Path:
+    """`$NNIMG_USER_MODELS`, default `~/.nnimg/models`: your own models, read beside the shipped ones."""
+    return Path(os.environ.get("NNIMG_USER_MODELS") or "~/.nnimg/models").expanduser()
 
 
 @dataclass(frozen=True)
@@ -118,18 +123,19 @@ class Shipped:
     display: str
     train_command: str
     roles: tuple[str, ...] = field(default=(), kw_only=True)
+    folder: Path | None = field(default=None, kw_only=True)  # None: checkpoint_dir(); a user model's own folder
 
     @property
     def path(self) -> Path:
-        return checkpoint_dir() / f"{self.name}.safetensors"
+        return (self.folder or checkpoint_dir()) / f"{self.name}.safetensors"
 
     @property
     def metrics_path(self) -> Path:
-        return checkpoint_dir() / f"{self.name}.json"
+        return (self.folder or checkpoint_dir()) / f"{self.name}.json"
 
     @property
     def samples_path(self) -> Path:
-        return checkpoint_dir() / f"{self.name}_samples.png"
+        return (self.folder or checkpoint_dir()) / f"{self.name}_samples.png"
 
 
 def autoencoder_name(latent_dim: int, depth: int, *, uniform: bool = False, fully_connected: bool = True) -> str:
@@ -316,28 +322,36 @@ def dcgan(loss: str, recipe: str = "shipped") -> ShippedDCGAN:
 
 
 def folder_dcgans() -> list[ShippedDCGAN]:
-    """DCGANs trained on a folder of pictures (train/train_dcgan.py --data DIR) that sit in `checkpoint_dir()`,
-    the shipped faces among them: their metrics JSON names the folder, their recipe is the run's name."""
-    found = []
-    for metrics in sorted(checkpoint_dir().glob("dcgan_*.json")):
-        try:
-            record = json.loads(metrics.read_text())
-            data, loss = record["data"], record["loss"]
-            size, channels = int(data["image_size"]), int(data["channels"])
-        except (OSError, ValueError, TypeError, KeyError):
-            continue
-        label = metrics.stem.removeprefix("dcgan_").removesuffix(f"_{loss}")
-        if loss not in DCGAN_LOSSES or not metrics.with_suffix(".safetensors").exists():
-            continue
-        if metrics.stem in BY_NAME:  # a folder's DCGAN that ships (the faces)
-            found.append(BY_NAME[metrics.stem])
-            continue
-        command = (f"python train/train_dcgan.py --loss {loss} --data {data.get('folder', 'DIR')} "
-                   f"--image-size {size} --channels {channels}")
-        found.append(ShippedDCGAN(metrics.stem, f"{loss} ({label}: {size}x{size}, {data.get('pictures', '?')} "
-                                  f"{'colour' if channels == 3 else 'grey'} pictures)", command, loss=loss,
-                                  recipe=label))
-    return found
+    """DCGANs trained on a folder of pictures (train/train_dcgan.py --data DIR): the shipped ones (the faces) in
+    `checkpoint_dir()`, then your own in `user_models_dir()`, read afresh on every call. Their metrics JSON
+    names the folder; their recipe is the run's --name (with the recipe's, if not ours)."""
+    found: dict[str, ShippedDCGAN] = {}
+    for folder in dict.fromkeys((checkpoint_dir(), user_models_dir())):
+        for metrics in sorted(folder.glob("dcgan_*.json")):
+            entry = _folder_dcgan(metrics)
+            if entry is not None and entry.name not in found:
+                found[entry.name] = entry
+    return list(found.values())
+
+
+def _folder_dcgan(metrics: Path) -> ShippedDCGAN | None:
+    """The DCGAN whose metrics JSON is `metrics`, if it was trained on a folder and its weights are there."""
+    try:
+        record = json.loads(metrics.read_text())
+        data, loss = record["data"], record["loss"]
+        size, channels = int(data["image_size"]), int(data["channels"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    if loss not in DCGAN_LOSSES or not metrics.with_suffix(".safetensors").exists():
+        return None
+    if metrics.stem in BY_NAME:  # a folder's DCGAN that ships (the faces)
+        return BY_NAME[metrics.stem] if metrics.parent == checkpoint_dir() else None
+    label = metrics.stem.removeprefix("dcgan_").removesuffix(f"_{loss}")
+    command = (f"python train/train_dcgan.py --loss {loss} --data {data.get('folder', 'DIR')} "
+               f"--image-size {size} --channels {channels}")
+    return ShippedDCGAN(metrics.stem, f"{loss} ({label}: {size}x{size}, {data.get('pictures', '?')} "
+                        f"{'colour' if channels == 3 else 'grey'} pictures)", command, loss=loss, recipe=label,
+                        folder=metrics.parent)
 
 
 def dcgan_recipes() -> dict[str, tuple[str, ...]]:

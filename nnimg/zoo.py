@@ -82,7 +82,8 @@ class ModelZoo:
         name = autoencoder_name(latent_dim, depth, uniform=uniform)
         if name not in self.shipped:
             kind = "uniform-latent autoencoder" if uniform else "autoencoder"
-            dims = [s.latent_dim for s in self.shipped.values() if s.depth == depth and s.uniform == uniform]
+            dims = [s.latent_dim for s in self.shipped.values()
+                    if s.depth == depth and s.uniform == uniform and s.fully_connected]
             raise CheckpointError(f"No {kind} ships with d = {latent_dim} at depth {depth}; "
                                   f"depth {depth} ships d = {', '.join(map(str, sorted(dims))) or 'none'}.")
         return self.model(self.shipped[name])

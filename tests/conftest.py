@@ -3,6 +3,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,9 @@ from safetensors.torch import save_file
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+# The tests, and the apps they start, see the shipped models only: your own (~/.nnimg/models) stay out.
+_NO_USER_MODELS = tempfile.TemporaryDirectory(prefix="nnimg-no-user-models-")
+os.environ["NNIMG_USER_MODELS"] = _NO_USER_MODELS.name
 
 from nnimg.checkpoints import save_model  # noqa: E402
 from nnimg.data import load_test_split, to_tensor  # noqa: E402
@@ -52,12 +56,7 @@ def write_tiny_checkpoints(directory: Path) -> Path:
     write_snapshots(directory / "dcgan_non-saturating_samples.png", [np.zeros((64, 28, 28)), np.ones((64, 28, 28))])
     record = {"step": 1, "d_loss": 1.0, "g_loss": 1.0, "d_real": 0.5, "d_fake": 0.5, "g_grad_norm": 1.0}
     (directory / "dcgan_non-saturating.json").write_text(json.dumps({"records": [record], "steps_per_epoch": 1}))
-    pets = DCGANConfig(width=8, image_size=32, channels=3)  # a DCGAN trained on a folder of colour pictures
-    save_model(directory / "dcgan_pets_least-squares.safetensors", Generator(pets))
-    write_snapshots(directory / "dcgan_pets_least-squares_samples.png", [np.zeros((64, 32, 32, 3))] * 2)
-    (directory / "dcgan_pets_least-squares.json").write_text(json.dumps(
-        {"loss": "least-squares", "records": [record], "steps_per_epoch": 1,
-         "data": {"folder": "pets", "pictures": 10, "skipped": 0, "image_size": 32, "channels": 3}}))
+    write_folder_dcgan(directory, "pets", "least-squares")
     save_file({"mean": torch.full((784,), 0.1), "covariance": torch.eye(784) * 0.05},
               str(directory / "gaussian_prior.safetensors"))
     for model, conditional in (("wgan", False), ("cwgan-gp", True)):
@@ -66,14 +65,28 @@ def write_tiny_checkpoints(directory: Path) -> Path:
     return directory
 
 
+def write_folder_dcgan(directory: Path, name: str, loss: str) -> None:
+    """A tiny untrained DCGAN of 32x32 colour pictures as if trained on a folder named `name` with `loss`,
+    its two grids (black, then white) and a record."""
+    pets = DCGANConfig(width=8, image_size=32, channels=3)
+    save_model(directory / f"dcgan_{name}_{loss}.safetensors", Generator(pets))
+    write_snapshots(directory / f"dcgan_{name}_{loss}_samples.png",
+                    [np.zeros((64, 32, 32, 3)), np.full((64, 32, 32, 3), 255)])
+    record = {"step": 1, "d_loss": 1.0, "g_loss": 1.0, "d_real": 0.5, "d_fake": 0.5, "g_grad_norm": 1.0}
+    (directory / f"dcgan_{name}_{loss}.json").write_text(json.dumps(
+        {"loss": loss, "records": [record], "steps_per_epoch": 1,
+         "data": {"folder": name, "pictures": 10, "skipped": 0, "image_size": 32, "channels": 3}}))
+
+
 @contextmanager
-def serving_app(checkpoints: Path) -> Iterator[str]:
-    """The app in a subprocess serving `checkpoints`; yields its URL once it says it is running."""
+def serving_app(checkpoints: Path, user_models: Path | None = None) -> Iterator[str]:
+    """The app in a subprocess serving `checkpoints` (and your own models in `user_models`, default none);
+    yields its URL once it says it is running."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "NNIMG_CHECKPOINTS": str(checkpoints), "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_ANALYTICS_ENABLED": "False"}
+           "GRADIO_ANALYTICS_ENABLED": "False"} | ({"NNIMG_USER_MODELS": str(user_models)} if user_models else {})
     log_path = checkpoints / "app.log"
     with open(log_path, "w") as log:
         app = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)

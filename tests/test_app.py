@@ -142,7 +142,7 @@ def test_gan_grid_is_an_8x8_grid_of_the_shipped_snapshots(client):
         client.predict("non-saturating", 7, -1, api_name="/gan_grid")
     with pytest.raises(gradio_client.exceptions.AppError, match="dcgan_saturating_samples.png is missing"):
         client.predict("saturating", -1, -1, api_name="/gan_grid")
-    # the Recipe radio does not offer "course-large-d", yet the endpoint takes it (and answers for this loss)
+    # the Recipe switch does not offer "course-large-d" (it has its own section), yet the endpoint takes it
     with pytest.raises(gradio_client.exceptions.AppError, match="course-large-d recipe has the losses non-saturating"):
         client.predict("saturating", -1, -1, "course-large-d", api_name="/gan_grid")
 

@@ -141,3 +141,28 @@ def test_the_readme_gives_each_choice_of_the_app(app_inputs):
 
 def test_the_readme_states_the_seed_range():
     assert f"from 0 to {MAX_SEED:,}" in " ".join(_api_section().split())
+
+
+def test_whole_number_parameters_are_typed_as_integers(app_inputs):
+    """A slider of whole steps rounds to an integer (precision 0), so view_api types it `int`, not `float`."""
+    floats = [f"{endpoint} {name}" for endpoint, parameters in app_inputs.items()
+              for name, component in parameters.items()
+              if type(component).__name__ == "Slider" and float(component.step).is_integer()
+              and component.precision != 0]
+    assert floats == []
+
+
+def test_gan_grid_offers_every_recipe_of_the_registry(app_inputs):
+    from nnimg.registry import DCGAN_RECIPES, FACE_RECIPE
+
+    offered = {value for _, value in app_inputs["/gan_grid"]["recipe"].choices}
+    assert set(DCGAN_RECIPES) | {FACE_RECIPE} <= offered
+
+
+def test_every_output_is_named():
+    """view_api names each output by its label; Gradio's fallback is `value_<id>`."""
+    from app import demo
+
+    unnamed = [f"{endpoint} {output['component']}" for endpoint, info in demo.get_api_info()["named_endpoints"].items()
+               for output in info["returns"] if output["label"].startswith("value_")]
+    assert unnamed == []

@@ -20,7 +20,7 @@ from nnimg import data
 from nnimg.data import load_test_split, to_tensor
 from nnimg.ui import (ae_live, digit_input, error_log, gan_losses, interpolation, latent_gan_live, latent_space, live,
                       own_pictures, reconstruction, restoration, sampling, widgets)
-from nnimg.registry import LATENT_GAN_PRESETS, checkpoint_dir
+from nnimg.registry import LATENT_GAN_PRESETS, checkpoint_dir, shipped, shipped_autoencoders
 from nnimg.ui.lab import lab
 
 REPO = Path(__file__).resolve().parent.parent
@@ -325,3 +325,15 @@ def test_a_live_run_beyond_the_limit_hears_the_lab_is_busy_and_a_budget_ends_a_r
     for each in running:
         each.close()
     assert torch.get_num_threads() == threads  # the last run gives the threads back
+
+
+def test_a_latent_size_that_does_not_ship_at_a_depth_is_named_without_contradiction():
+    from nnimg.checkpoints import CheckpointError
+    from nnimg.zoo import ModelZoo
+
+    zoo = ModelZoo.__new__(ModelZoo)  # the registry's view alone: nothing loaded
+    zoo.shipped = {entry.name: entry for entry in shipped_autoencoders()}
+    zoo.shipped["ae_d16_l3_nofc"] = shipped("ae_d16_l3_nofc")
+    with pytest.raises(CheckpointError) as error:
+        zoo.autoencoder(16, 3)
+    assert "d = 16 at depth 3" in str(error.value) and ", 16" not in str(error.value)

@@ -18,8 +18,10 @@ a longer run from scratch: batches depend only on seed and step). A finished run
 size, grey or colour): each is centre-cropped and resized to --image-size (28, 32 or 64; default 64)
 with --channels 1 or 3 (default: 3 if the pictures are in colour). The networks grow with the size
 and the saved config records it. Files are named after --name (default: the folder's name):
-dcgan_<name>_<loss>, or dcgan_<name>-<recipe>_<loss> with another recipe. The app shows every such
-checkpoint in its checkpoint directory (GAN losses and Restoration tabs).
+dcgan_<name>_<loss>, or dcgan_<name>-<recipe>_<loss> with another recipe. Without --out, a name that
+ships (the LFW faces) is rebuilt in checkpoints/, and any other is written to your own models
+($NNIMG_USER_MODELS, default ~/.nnimg/models), which the app lists beside the shipped ones (GAN losses
+and Restoration tabs) without a restart.
 
 Several processes: `torchrun --nproc_per_node N train/train_dcgan.py ...` trains with
 DistributedDataParallel (NCCL with one GPU each, gloo on the CPU). Every step each process takes its
@@ -77,6 +79,15 @@ def run_name(args: argparse.Namespace, loss: str) -> str:
     return dcgan_name(loss, args.name if recipe == "shipped" else f"{args.name}-{recipe}")
 
 
+def run_names(args: argparse.Namespace) -> list[str]:
+    """The stems the run writes (after settling --data's --image-size and --name): a name that ships is
+    rebuilt in checkpoints/, any other goes to your own models (nnimg.cli.parse_args)."""
+    if args.data is not None:
+        args.image_size = args.image_size or 64
+        args.name = re.sub(r"[^a-z0-9]+", "-", (args.name or args.data.resolve().name).lower()).strip("-") or "images"
+    return [run_name(args, loss) for loss in (GENERATOR_LOSSES if args.loss == "all" else (args.loss,))]
+
+
 def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor, data: dict, device: torch.device,
               processes: cli.Processes) -> None:
     name = run_name(args, loss)
@@ -131,7 +142,7 @@ def train_one(args: argparse.Namespace, loss: str, images: torch.Tensor, data: d
                 "processes": processes.world_size, "amp": args.amp, "torch_threads": torch.get_num_threads(),
                 **({"data": data} if args.data else {})})
     if processes.writes:
-        print(f"{name}: done in {wall:.0f} s -> {args.out}")
+        print(f"{name}: done in {wall:.0f} s of training (a resumed run: all its sessions) -> {args.out}")
 
 
 def load_data(args: argparse.Namespace) -> tuple[torch.Tensor, dict]:
@@ -190,12 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main() -> None:
     parser = build_parser()
     recipe = parser.parse_known_args()[0].recipe
-    args = cli.parse_args(parser, dry_run=DRY_RUN, defaults=DCGAN_RECIPE_FLAGS[recipe])
+    args = cli.parse_args(parser, dry_run=DRY_RUN, defaults=DCGAN_RECIPE_FLAGS[recipe], names=run_names)
     if args.data is None and (args.image_size not in (None, 28) or args.channels not in (None, 1) or args.name):
         parser.error("--image-size, --channels and --name apply to --data (MNIST is 28x28 grey)")
-    if args.data is not None:
-        args.image_size = args.image_size or 64
-        args.name = re.sub(r"[^a-z0-9]+", "-", (args.name or args.data.resolve().name).lower()).strip("-") or "images"
     device, processes = cli.setup_processes(args)
     args.amp = device.type == "cuda" if args.amp is None else args.amp
     images, data = load_data(args)

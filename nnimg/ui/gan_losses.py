@@ -3,6 +3,8 @@ generator losses, its samples and curves along training, sample quality, and liv
 
 from __future__ import annotations
 
+import functools
+
 import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
@@ -149,6 +151,23 @@ def _epoch_slider(loss: str, recipe: str) -> gr.Slider:
     return gr.Slider(maximum=max(_last_epoch(loss, recipe), 0), value=-1)
 
 
+def _for_trained_losses(handler):
+    """`handler(loss, ..., recipe)` for the Recipe switch: a loss the recipe was not trained with (a run of your
+    own with one loss) leaves its column empty instead of raising an error."""
+    @functools.wraps(handler)
+    def run(loss: str, *args):
+        return handler(loss, *args) if loss in dcgan_recipes().get(args[-1], ()) else None
+    return run
+
+
+def _recipe_choices(*, every: bool = False) -> list[tuple[str, str]]:
+    """The Recipe switch: ours, the course's (`every`: every recipe of the registry, as /gan_grid takes), then
+    every DCGAN trained on a folder (shipped, and your own ones in `user_models_dir()`, read afresh)."""
+    folders = sorted({entry.recipe for entry in folder_dcgans()})
+    return ([(DCGAN_RECIPES[key], key) for key in (DCGAN_RECIPES if every else ("shipped", "course-exact", "course"))]
+            + [(FACE_RECIPE_DISPLAY if name == FACE_RECIPE else f"your pictures: {name}", name) for name in folders])
+
+
 def build() -> OnLoad:
     """The tab's layout and events; returns what to run when the page opens."""
     findings_panel("GAN losses")
@@ -158,24 +177,27 @@ def build() -> OnLoad:
                 "and least squares sits between. Our recipe adds InfoGAN's 10-way code: a one-hot code joins "
                 "G's noise and a head on D learns to read it back, so each code comes to draw one kind of digit (no "
                 "labels are used). The gradient curve shows the gradient of the adversarial loss alone.")
-    folders = sorted({entry.recipe for entry in folder_dcgans()})
-    recipe = gr.Radio([(DCGAN_RECIPES[key], key) for key in ("shipped", "course-exact", "course")]
-                      + [(FACE_RECIPE_DISPLAY if name == FACE_RECIPE else f"your pictures: {name}", name)
-                         for name in folders],
-                      value="shipped", label="Recipe")
+    with gr.Row():
+        recipe = gr.Radio(_recipe_choices(), value="shipped", label="Recipe", scale=5)
+        refresh = gr.Button("Refresh: list new models", size="sm", scale=1)
+    # /gan_grid's recipe: the switch's value, with every recipe of the registry among its choices (view_api)
+    api_recipe = gr.Radio(_recipe_choices(every=True), value="shipped", visible=False, label="Recipe")
+    recipe.change(lambda value: value, recipe, api_recipe, api_visibility="private", preprocess=False)
+    refresh.click(lambda: (gr.Radio(choices=_recipe_choices()), gr.Radio(choices=_recipe_choices(every=True))),
+                  None, [recipe, api_recipe], api_visibility="private")
     on_open, on_recipe = [], []
     with gr.Row():
         for loss in DCGAN_LOSSES:
             with gr.Column():
                 gr.Markdown(f"### {loss}")
-                epoch = gr.Slider(-1, _last_epoch(loss, "shipped"), value=-1, step=1,
+                epoch = gr.Slider(-1, _last_epoch(loss, "shipped"), value=-1, step=1, precision=0,
                                   label="Epoch (-1: end of training)")
                 grid = image_output("64 samples from fixed noise")
                 curves = gr.Plot()
                 loss_box = gr.Radio(list(DCGAN_LOSSES), value=loss, visible=False, label="Generator loss")
-                seed = gr.Number(-1, visible=False)
+                seed = gr.Number(-1, visible=False, precision=0)
                 first = loss == DCGAN_LOSSES[0]  # the others are the same endpoint with another loss
-                grid_inputs = [loss_box, epoch, seed, recipe]
+                grid_inputs = [loss_box, epoch, seed, api_recipe]
                 epoch.release(gan_grid, grid_inputs, grid, api_name="gan_grid" if first else None,
                               api_visibility="public" if first else "private", preprocess=False)
                 on_open += [(gan_grid, grid_inputs, grid), (gan_training_curves, [loss_box, recipe], curves)]
@@ -190,6 +212,8 @@ def build() -> OnLoad:
                            interactive=False)
     on_open.append((gan_quality, [count, recipe], quality))
     for handler, inputs, outputs in on_open[:-1] + on_recipe + on_open[-1:]:
+        inputs = [recipe if component is api_recipe else component for component in inputs]  # the new value
+        handler = _for_trained_losses(handler) if handler in (gan_grid, gan_training_curves) else handler
         recipe.change(handler, inputs, outputs, api_visibility="private", preprocess=False)
     gr.Markdown("### A discriminator larger than the generator\nThe course kept D smaller than G because a larger D "
                 "led to mode collapse (docs/course.md, finding 13). The course's recipe, non-saturating, for its "
@@ -209,10 +233,10 @@ def build() -> OnLoad:
     live_preset_radio = gr.Radio(list(DCGAN_LIVE_PRESETS), value=None, label="Preset")
     with gr.Row():
         live_losses = gr.CheckboxGroup(list(GENERATOR_LOSSES), value=list(GENERATOR_LOSSES), label="Losses")
-        live_steps = gr.Slider(10, MAX_LIVE_STEPS, value=200, step=10, label="Generator steps")
+        live_steps = gr.Slider(10, MAX_LIVE_STEPS, value=200, step=10, precision=0, label="Generator steps")
         live_lr = gr.Number(2e-3, minimum=LIVE_LR_RANGE[0], maximum=LIVE_LR_RANGE[1], label="Learning rate")
-        live_d_steps = gr.Slider(1, 5, value=1, step=1, label="D steps per G step")
-        live_d_width = gr.Slider(1, 4, value=1, step=1, label="D width (times G's)")
+        live_d_steps = gr.Slider(1, 5, value=1, step=1, precision=0, label="D steps per G step")
+        live_d_width = gr.Slider(1, 4, value=1, step=1, precision=0, label="D width (times G's)")
         live_weight_decay = gr.Number(0.0, minimum=0, maximum=1, label="Adam's L2 term")
     with gr.Row():
         train_button = gr.Button("Train", variant="primary")

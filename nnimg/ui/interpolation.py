@@ -111,7 +111,7 @@ def build() -> OnLoad:
                               value=images[examples[5]])
         with gr.Column():
             pair = gr.Radio(list(PRESET_PAIRS), value="1 → 5", label="The write-ups' pairs")
-            steps = gr.Slider(2, MAX_STEPS, value=9, step=1, label="Steps")
+            steps = gr.Slider(2, MAX_STEPS, value=9, step=1, precision=0, label="Steps")
             model_names = gr.CheckboxGroup(lab().autoencoder_choices(),
                                            value=["ae_d10_l2", "ae_d20_l2", "ae_uniform_d10_l2"],
                                            label="Autoencoders to compare")

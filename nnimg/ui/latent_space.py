@@ -27,7 +27,7 @@ CORRELATION_SUMMARIES = {"mean_abs_r_with_diagonal": "mean |r|, diagonal include
 
 
 def _model(model_name: str) -> Autoencoder:
-    checks.one_of(model_name, lab().zoo.shipped, "autoencoder")
+    checks.one_of(model_name, [name for _, name in lab().autoencoder_choices()], "autoencoder")  # the listed ones
     with checks.user_errors():
         return lab().zoo.named_autoencoder(model_name)
 
@@ -136,26 +136,26 @@ def build() -> OnLoad:
                               label="Projection (d > 2)")
         x_coordinate = gr.Number(value=0, precision=0, minimum=0, label="x coordinate")
         y_coordinate = gr.Number(value=1, precision=0, minimum=0, label="y coordinate")
-    scatter = gr.Plot()
+    scatter = gr.Plot(label="Test codes", show_label=False)
     gr.Markdown("### The codes sit on a thin subset\nDecoded real codes beside codes drawn uniformly from the box "
                 "the codes span, with the reference classifier's label and confidence under each.")
     with gr.Row():
-        count = gr.Slider(8, MAX_SAMPLES, value=16, step=8, label="Samples")
+        count = gr.Slider(8, MAX_SAMPLES, value=16, step=8, precision=0, label="Samples")
         seed = gr.Number(value=0, precision=0, label="Seed")
         box_button = gr.Button("Draw again")
-    box_summary = gr.Markdown()
+    box_summary = gr.Markdown(label="Summary")
     box_grid = captioned_image("Decoded real codes (top) and uniform box samples (bottom)")
     gr.Markdown("### Correlation of the coordinates\nPearson r on 8,000 random test images (fixed seed). "
                 "The write-ups disagree because they summarise differently: the mean of |r| over the whole "
                 "matrix includes the d ones on its diagonal, worth 1/d alone, so it falls as d grows, while "
                 "the largest |r| off the diagonal rises: larger codes are more redundant.")
     with gr.Row():
-        heatmap = gr.Plot()
-        correlation_curve = gr.Plot()
+        heatmap = gr.Plot(label="Correlation matrix", show_label=False)
+        correlation_curve = gr.Plot(label="Summaries against d", show_label=False)
     gr.Markdown("### The uniform-latent autoencoder\nTrained with an extra loss that matches each coordinate's "
                 "mean, variance, skewness and kurtosis over a batch to Uniform[0, 1]'s (0.5, 1/12, 0, 1.8).")
     uniform_dim = gr.Radio(list(AE_UNIFORM_LATENT_DIMS), value=AE_UNIFORM_LATENT_DIMS[0], label="d")
-    histograms = gr.Plot()
+    histograms = gr.Plot(label="Coordinate histograms", show_label=False)
     moments = gr.Dataframe(headers=["model", "mean", "variance", "skewness", "kurtosis", "test MSE",
                                     "confidence on uniform codes", "digits among them"],
                            label="Moments of the test codes (averaged over coordinates), reconstruction error, the "

@@ -27,11 +27,20 @@ MAX_STEPS, CANVAS_SIDE = 1000, 256
 
 
 def _generator(model: str) -> Generator:
-    """The folder-trained DCGAN named `model` (its file stem), or a gr.Error."""
+    """The folder-trained DCGAN named `model`, or a gr.Error. `model` is the run's name, as the GAN losses
+    tab's recipe ("mine": its non-saturating DCGAN if there is one, else its first loss), or a file stem
+    ("dcgan_mine_least-squares")."""
     entries = {entry.name: entry for entry in folder_dcgans()}
+    for entry in sorted(entries.values(), key=lambda entry: entry.loss != "non-saturating"):
+        entries.setdefault(entry.recipe, entry)
     checks.one_of(model, entries, "model" if entries else "model (none is trained on a folder yet)")
     with checks.user_errors():
         return lab().zoo.model(entries[model])
+
+
+def _model_choices() -> gr.Dropdown:
+    """The model list, read afresh: the shipped faces and your own models."""
+    return gr.Dropdown(choices=[(entry.display, entry.name) for entry in folder_dcgans()])
 
 
 def _picture(generator: Generator, image) -> torch.Tensor:
@@ -97,17 +106,18 @@ def build() -> None:
     entries = folder_dcgans()
     with gr.Accordion("Your own pictures: a DCGAN trained on a folder", open=bool(entries)):
         gr.Markdown("Train the DCGAN on a folder of your pictures (`python train/train_dcgan.py --loss all --data DIR "
-                    "--image-size 64`, see the README); its checkpoints in the checkpoint directory appear here. "
+                    "--image-size 64 --name mine`, see the README); it writes to your models folder "
+                    "(`NNIMG_USER_MODELS`, default `~/.nnimg/models`), and **Refresh** lists it here. "
                     "The picture is centre-cropped and resized as in training, then restored by searching G's "
                     "latent vector (4 random starts, the same as the DCGAN prior above)."
-                    + ("" if entries else "\n\n*No DCGAN trained on a folder is in the checkpoint directory yet.*"))
+                    + ("" if entries else "\n\n*No DCGAN trained on a folder is there yet.*"))
         with gr.Row():
             trains = [entry.name for entry in entries if entry.loss == "non-saturating"]  # the loss that trains best
             model = gr.Dropdown([(entry.display, entry.name) for entry in entries],
                                 value=(trains or [entry.name for entry in entries] or [None])[0], label="Model",
                                 allow_custom_value=True)
             degradation = gr.Radio(list(PICTURE_DEGRADATIONS), value="noise-0.3", label="Degradation")
-            steps = gr.Slider(10, MAX_STEPS, value=200, step=10, label="Steps")
+            steps = gr.Slider(10, MAX_STEPS, value=200, step=10, precision=0, label="Steps")
             seed = gr.Number(0, label="Seed", precision=0)
         with gr.Row():
             picture = gr.Image(label="Your picture", type="filepath", format="png", sources=["upload", "clipboard"],
@@ -119,9 +129,11 @@ def build() -> None:
         with gr.Row():
             sample_button = gr.Button("A picture drawn by the model")
             mask_button = gr.Button("Paint a mask on it")
+            refresh_button = gr.Button("Refresh: list new models")
             restore_button = gr.Button("Restore", variant="primary")
             stop_button = gr.Button("Stop")
-        summary = gr.Markdown()
+        summary = gr.Markdown(label="PSNR and SSIM")
+    refresh_button.click(_model_choices, None, model, api_visibility="private")
     sample_button.click(model_picture, [model, seed], picture, api_name="model_picture", preprocess=False)
     mask_button.click(picture_canvas, [model, picture], canvas, api_name="picture_canvas", preprocess=False)
     event = restore_button.click(restore_picture, [model, picture, degradation, steps, seed, canvas],

@@ -116,7 +116,7 @@ def build() -> OnLoad:
             with gr.Row():
                 model_input = small_image("What the model sees (28x28)")
                 reconstruction = small_image("Reconstruction")
-            summary = gr.Markdown()
+            summary = gr.Markdown(label="MSE per pixel")
     comparison = captioned_image("The same digits at every shipped d (first column: yours)")
     gr.Plot(mse_curve(lab().zoo.mse_curves(), title="Test reconstruction error against latent size"))
     with gr.Accordion("Without fully connected layers (the course's first autoencoder)", open=False):
@@ -124,7 +124,7 @@ def build() -> OnLoad:
                     "autoencoder with FC layers, trained with the same recipe.")
         fc_button = gr.Button("Compare on this digit")
         fc_rows = captioned_image("Input, without FC layers, with FC layers")
-        fc_summary = gr.Markdown()
+        fc_summary = gr.Markdown(label="Test MSEs")
     with gr.Accordion("Train an autoencoder live", open=False):
         ae_live.build()
 

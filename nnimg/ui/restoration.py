@@ -162,15 +162,15 @@ def build() -> OnLoad:
         with gr.Column(scale=2):
             degradation = gr.Radio(list(DEGRADATIONS + CUSTOM_DEGRADATIONS), value="window-10", label="Degradation")
             with gr.Row():
-                window_size = gr.Slider(2, MAX_WINDOW, value=10, step=1, label="Custom window: size")
-                window_top = gr.Slider(0, MAX_WINDOW_CORNER, value=9, step=1, label="top")
-                window_left = gr.Slider(0, MAX_WINDOW_CORNER, value=9, step=1, label="left")
+                window_size = gr.Slider(2, MAX_WINDOW, value=10, step=1, precision=0, label="Custom window: size")
+                window_top = gr.Slider(0, MAX_WINDOW_CORNER, value=9, step=1, precision=0, label="top")
+                window_left = gr.Slider(0, MAX_WINDOW_CORNER, value=9, step=1, precision=0, label="left")
             methods = gr.CheckboxGroup([(name, key) for key, name in METHOD_NAMES.items()],
                                        value=list(RESTORATION_METHODS), label="Methods to compare")
             norm = gr.Radio([("L2 (squared error)", "l2"), ("L1 (absolute error)", "l1")], value="l2",
                             label="Data term of the GAN priors")
             with gr.Row():
-                steps = gr.Slider(10, MAX_STEPS, value=300, step=10, label="Optimisation steps")
+                steps = gr.Slider(10, MAX_STEPS, value=300, step=10, precision=0, label="Optimisation steps")
                 seed = gr.Number(0, precision=0, label="Seed")
             button = gr.Button("Restore", variant="primary")
     with gr.Accordion("Paint a mask (choose 'painted mask' above)", open=False):
@@ -178,13 +178,14 @@ def build() -> OnLoad:
                                 sources=(), elem_classes="sketch",
                                 brush=gr.Brush(colors=["#ff0000"], default_size=20, color_mode="fixed"),
                                 label="Paint over what to erase")
-    status = gr.Markdown()
+    status = gr.Markdown(label="Status")
     with gr.Row():
         live = small_image("Current estimate")
         slider = gr.ImageSlider(label="Degraded (left) and restored by the best method (right): drag the line",
                                 type="numpy", format="png", height=280, elem_classes="before-after")
     rows = captioned_image("Clean, degraded, and each method")
-    table = gr.Dataframe(headers=["method", "PSNR (dB)", "SSIM", "label", "confidence"], interactive=False)
+    table = gr.Dataframe(headers=["method", "PSNR (dB)", "SSIM", "label", "confidence"], interactive=False,
+                         label="Scores", show_label=False)
     with gr.Accordion("Inversion on its own", open=False):
         with gr.Row():
             prior = gr.Radio(list(INVERSION_PRIORS), value="gan", label="Generator")
@@ -193,8 +194,8 @@ def build() -> OnLoad:
             invert_button = gr.Button("Invert")
         with gr.Row():
             best_match = small_image("G's best match")
-            inversion_curve = gr.Plot()
-        inversion_status = gr.Markdown()
+            inversion_curve = gr.Plot(label="Loss curve", show_label=False)
+        inversion_status = gr.Markdown(label="Status")
     with gr.Accordion("One method, for scripts (the /restore endpoint)", open=False):
         with gr.Row():
             single_degradation = gr.Radio(list(DEGRADATIONS), value="window-10", label="Degradation")
@@ -203,7 +204,7 @@ def build() -> OnLoad:
         with gr.Row():
             single_restored = small_image("Restored 28x28")
             single_observed = small_image("Degraded input")
-        single_summary = gr.Markdown()
+        single_summary = gr.Markdown(label="PSNR, SSIM and label")
 
     index.change(test_digit, index, image, api_name="restoration_test_digit", preprocess=False)
     use_drawing_button.click(use_drawing, sketch, image, api_name="restoration_use_drawing", preprocess=False)

@@ -89,10 +89,10 @@ def build() -> OnLoad:
     with gr.Row():
         sampler = gr.Dropdown(model_choices, value=CONDITIONAL_MODEL, label="Generator")
         digit = gr.Dropdown(DIGIT_CHOICES, value="3", label="Digit ('any': every digit)")
-        count = gr.Slider(1, MAX_SAMPLES, value=30, step=1, label="Samples")
+        count = gr.Slider(1, MAX_SAMPLES, value=30, step=1, precision=0, label="Samples")
         seed = gr.Number(0, precision=0, label="Seed")
         button = gr.Button("Sample", variant="primary")
-    summary = gr.Markdown()
+    summary = gr.Markdown(label="Summary")
     with gr.Row():
         captioned = captioned_image("Samples with the classifier's label and confidence")
         tally = gr.Dataframe(headers=["digit", "samples", "share"], label="What the classifier reads",
@@ -103,12 +103,13 @@ def build() -> OnLoad:
     shares = gr.Plot()
     with gr.Row():
         model = gr.Dropdown(model_choices, value=with_role(UNCONDITIONAL_SAMPLER).model, label="Model")
-        snapshot = gr.Slider(-1, MAX_SNAPSHOT, value=-1, step=1, label="Snapshot along training (-1: the end)")
+        snapshot = gr.Slider(-1, MAX_SNAPSHOT, value=-1, step=1, precision=0,
+                             label="Snapshot along training (-1: the end)")
     with gr.Row():
-        curves = gr.Plot()
+        curves = gr.Plot(label="Training curves", show_label=False)
         with gr.Column():
             snapshot_grid = image_output("64 fixed noise vectors, decoded")
-            snapshot_caption = gr.Markdown()
+            snapshot_caption = gr.Markdown(label="Step")
     with gr.Accordion("Train two latent GANs live", open=False):
         latent_gan_live.build()
     sample_inputs, sample_outputs = [digit, count, seed, sampler], [grid, captioned, summary, tally]

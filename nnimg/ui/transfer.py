@@ -75,18 +75,19 @@ def build() -> OnLoad:
         latent_dim = gr.Dropdown(list(AE_DEPTH_SWEEP[AE_STUDY_DEPTH]), value=10,
                                  label=f"Latent size d ({AE_STUDY_DEPTH} conv layers)")
         regime = gr.Radio(list(REGIMES), value="fine-tuned", label="Encoder")
-        label_count = gr.Slider(10, pool_size, value=100, step=10, label="Labels")
-        hidden = gr.Slider(MIN_HIDDEN, MAX_HIDDEN, value=128, step=16, label="Hidden units of the MLP head")
-        steps = gr.Slider(20, MAX_STEPS, value=300, step=20, label="Training steps on the labels")
+        label_count = gr.Slider(10, pool_size, value=100, step=10, precision=0, label="Labels")
+        hidden = gr.Slider(MIN_HIDDEN, MAX_HIDDEN, value=128, step=16, precision=0,
+                           label="Hidden units of the MLP head")
+        steps = gr.Slider(20, MAX_STEPS, value=300, step=20, precision=0, label="Training steps on the labels")
     with gr.Row():
-        unlabelled_count = gr.Slider(0, unlabelled_size, value=unlabelled_size, step=1000,
+        unlabelled_count = gr.Slider(0, unlabelled_size, value=unlabelled_size, step=1000, precision=0,
                                      label="Unlabelled digits for label spreading (0: off)")
         shifts = gr.Checkbox(False, label="Random 2-pixel shifts (augmentation)")
     button = gr.Button("Train", variant="primary")
     with gr.Row():
         accuracies = gr.Dataframe(headers=["model", "test accuracy", "spread labels right"],
                                   label="Accuracy on the 10,000 test digits", interactive=False)
-        confusion = gr.Plot()
+        confusion = gr.Plot(label="Confusion matrix", show_label=False)
     button.click(transfer_train, [latent_dim, regime, label_count, hidden, steps, unlabelled_count, shifts],
                  [accuracies, confusion], api_name="transfer_train", preprocess=False, **HEAVY)
     return []
