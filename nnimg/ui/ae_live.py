@@ -80,7 +80,7 @@ def build() -> None:
     preset = gr.Radio(list(AE_LIVE_PRESETS), value=next(iter(AE_LIVE_PRESETS)),
                       label="Start from the course's settings")
     with gr.Row():
-        latent_dim = gr.Slider(2, 100, value=16, step=1, label="Latent size d")
+        latent_dim = gr.Slider(2, 100, value=16, step=1, precision=0, label="Latent size d")
         depth = gr.Radio([1, 2, 3], value=3, label="Conv layers")
         with gr.Column(min_width=200):
             fc = gr.Checkbox(False, label="Fully connected layers")
@@ -89,18 +89,18 @@ def build() -> None:
         uniform_weight = gr.Number(0.0, minimum=0, maximum=10, label="Moment-matching weight (0: plain)")
         optimizer = gr.Radio(list(AE_OPTIMIZERS), value="adam", label="Optimizer")
         lr = gr.Number(3e-3, minimum=1e-5, maximum=1.0, label="Learning rate")
-        batch_size = gr.Slider(8, 512, value=128, step=8, label="Batch size")
+        batch_size = gr.Slider(8, 512, value=128, step=8, precision=0, label="Batch size")
     with gr.Row():
-        seconds = gr.Slider(5, live.MAX_SECONDS, value=live.DEFAULT_SECONDS, step=5, label="Seconds")
+        seconds = gr.Slider(5, live.MAX_SECONDS, value=live.DEFAULT_SECONDS, step=5, precision=0, label="Seconds")
         seed = gr.Number(0, precision=0, minimum=0, label="Seed")
     with gr.Row():
         train_button = gr.Button("Train", variant="primary")
         stop_button = gr.Button("Stop")
-    status = gr.Markdown()
+    status = gr.Markdown(label="Status")
     with gr.Row():
-        curves = gr.Plot()
+        curves = gr.Plot(label="Train and test loss", show_label=False)
         grid = image_output("Rows 1 and 3: test digits; rows 2 and 4: their reconstructions")
-    histograms = gr.Plot()
+    histograms = gr.Plot(label="Code histograms", show_label=False)
     summary = gr.JSON(label="Measured")
     knobs = [latent_dim, depth, fc, batchnorm, uniform_weight, optimizer, lr, batch_size]
     preset.change(preset_values, preset, knobs, api_visibility="private", preprocess=False)

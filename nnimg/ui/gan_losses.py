@@ -241,10 +241,10 @@ def build() -> OnLoad:
     with gr.Row():
         train_button = gr.Button("Train", variant="primary")
         stop_button = gr.Button("Stop")
-    live_status = gr.Markdown()
+    live_status = gr.Markdown(label="Status")
     with gr.Row():
         live_grids = [image_output(loss) for loss in GENERATOR_LOSSES]
-    live_curves = gr.Plot()
+    live_curves = gr.Plot(label="Curves", show_label=False)
     knobs = [live_lr, live_d_steps, live_d_width, live_weight_decay]
     live_preset_radio.change(live_preset, live_preset_radio, knobs, api_visibility="private", preprocess=False)
     event = train_button.click(gan_live, [live_losses, live_steps, live_lr, live_d_steps, live_d_width,

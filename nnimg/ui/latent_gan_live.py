@@ -96,7 +96,7 @@ def build() -> None:
                 "collapse to a few digits, beside the WGAN. The bars count what the reference classifier reads "
                 f"among {SHARE_SAMPLES:,} samples; samples the digit check rejects count as no digit.")
     with gr.Row():
-        seconds = gr.Slider(5, live.MAX_SECONDS, value=live.DEFAULT_SECONDS, step=5, label="Seconds")
+        seconds = gr.Slider(5, live.MAX_SECONDS, value=live.DEFAULT_SECONDS, step=5, precision=0, label="Seconds")
         seed = gr.Number(0, precision=0, minimum=0, label="Seed")
         train_button = gr.Button("Train both", variant="primary")
         stop_button = gr.Button("Stop")
@@ -116,10 +116,13 @@ def build() -> None:
                              gr.Radio([RECIPES, "raw", "standardised"], value=RECIPES, label="Codes"),
                              gr.Radio([RECIPES, "on", "off"], value=RECIPES, label="BatchNorm in the critic"),
                              gr.Number(0, minimum=0, maximum=0.01, label="Learning rate (0: the recipe's)"),
-                             gr.Slider(0, 10, value=0, step=1, label="Critic steps per G step (0: the recipe's)"),
+                             gr.Slider(0, 10, value=0, step=1, precision=0,
+                                       label="Critic steps per G step (0: the recipe's)"),
                              gr.Number(0, minimum=0, maximum=1, label="Clip value, WGAN (0: the recipe's)"),
                              gr.Dropdown([RECIPES, *OPTIMIZERS], value=RECIPES, label="Optimizer")]
-                outputs = [gr.Markdown(), gr.Plot(), gr.Plot(), image_output("64 samples of fixed noise, decoded"),
+                outputs = [gr.Markdown(label="Status"), gr.Plot(label="Curves", show_label=False),
+                           gr.Plot(label="Digit shares", show_label=False),
+                           image_output("64 samples of fixed noise, decoded"),
                            gr.JSON(label="Measured")]
                 first = index == 0  # the other column is the same endpoint with another model
                 events.append(triggers[index](
