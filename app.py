@@ -16,7 +16,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
-from nnimg.ui import (atomic_cache, error_log, gan_losses, interpolation, latent_space, reconstruction,  # noqa: E402
+from nnimg.ui import (atomic_cache, error_log, fair_queue, gan_losses, interpolation, latent_space, reconstruction,  # noqa: E402
                       restoration, sampling, transfer)
 from nnimg.ui.lab import LabUnavailableError, lab  # noqa: E402
 from nnimg.ui.widgets import CSS, run_on_first_open  # noqa: E402
@@ -33,6 +33,7 @@ def build_demo() -> gr.Blocks:
     selected (the first tab's, at page load), so a page load does no work for the tabs left unopened."""
     atomic_cache.install()
     error_log.install()
+    fair_queue.install()
     with gr.Blocks(title="nnimg", delete_cache=CACHE_LIFETIME) as demo:
         gr.Markdown("# nnimg: generative models of images\n"
                     "An interactive lab for autoencoders and GANs on MNIST digits, on a CPU. Pick, upload or draw a "

@@ -155,7 +155,7 @@ def few_label_study(autoencoder: Autoencoder, images: torch.Tensor, labels: torc
         net = transfer_net(autoencoder, pretrained=pretrained, fine_tune=fine_tune, hidden=hidden, seed=0)
         spread_right = None
         for record in train_few_labels(net, images, labels, unlabelled, steps=steps, pseudo_steps=pseudo_steps,
-                                       max_shift=max_shift, report_every=max(1, steps // 20)):
+                                       max_shift=max_shift, report_every=min(10, max(1, steps // 20))):
             if "pseudo_labels" in record and unlabelled_labels is not None:
                 spread_right = float((record["pseudo_labels"] == unlabelled_labels).float().mean())
             yield {"run": name, "stage": record.get("stage", "labelled"), "step": record["step"],

@@ -19,7 +19,7 @@ from conftest import write_tiny_checkpoints
 from nnimg import data
 from nnimg.data import load_test_split, to_tensor
 from nnimg.ui import (digit_input, error_log, gan_losses, interpolation, latent_space, own_pictures, reconstruction,
-                      restoration, sampling, widgets)
+                      restoration, sampling, transfer, widgets)
 from nnimg.registry import checkpoint_dir
 from nnimg.ui.lab import lab
 
@@ -237,7 +237,27 @@ def test_a_missing_test_split_is_one_sentence_on_the_page(tmp_path, monkeypatch)
     finally:
         lab.cache_clear()
     shown = [block.value for block in demo.blocks.values() if isinstance(block, gr.Markdown)]
-    assert "mnist_test.npz is missing; it ships with nnimg" in shown[-1] and len(shown) == 2  # the header, the sentence
+    assert "mnist_test.npz) is missing; it ships with nnimg" in shown[-1] and len(shown) == 2  # the header, the sentence
+
+
+@pytest.mark.parametrize("pool", ["LABELLED_POOL_PATH", "UNLABELLED_POOL_PATH"])
+@pytest.mark.parametrize("damage", ["missing", "truncated"])
+def test_a_missing_or_broken_pool_is_one_sentence_in_transfer_and_the_app_starts(tmp_path, monkeypatch, pool, damage):
+    broken = tmp_path / getattr(data, pool).name
+    if damage == "truncated":
+        broken.write_bytes(getattr(data, pool).read_bytes()[:5000])
+    monkeypatch.setattr(data, pool, broken)
+    lab.cache_clear()
+    try:
+        demo = runpy.run_path(str(REPO / "app.py"))["demo"]
+        shown = [block.value for block in demo.blocks.values() if isinstance(block, gr.Markdown)]
+        state = "missing" if damage == "missing" else "unreadable or altered"
+        assert sum(f"{broken.name}) is {state}; it ships with nnimg" in (text or "") for text in shown) == 1
+        assert "restore_compare" in {fn.api_name for fn in demo.fns.values()}  # the other tabs are there
+        with pytest.raises(gr.Error, match=f"{broken.name}\\) is {state}"):
+            transfer.transfer_train(10, "frozen", 10, 16, 20)
+    finally:
+        lab.cache_clear()
 
 
 def test_user_errors_log_one_line_and_bugs_keep_their_traceback(monkeypatch, caplog):

@@ -14,6 +14,13 @@ from nnimg.preprocess import InvalidImageError, read_image_file, to_mnist_digit
 from nnimg.restore import known_from_painting
 
 MAX_SEED = 2**32 - 1  # seeds are whole numbers from 0 to this (numpy's and torch's generators take them all)
+MAX_ECHO = 80  # characters of a refused value that a message repeats
+
+
+def shown(value) -> str:
+    """`repr(value)` for a message, cut to MAX_ECHO characters: a huge value is not echoed whole."""
+    text = repr(value)
+    return text if len(text) <= MAX_ECHO else f"{text[:MAX_ECHO - 3]}..."
 
 
 @contextmanager
@@ -45,7 +52,7 @@ def whole_number(value, name: str) -> int:
             return int(number)
     except (TypeError, ValueError, OverflowError):
         pass
-    raise gr.Error(f"The {name} must be a whole number, not {value!r}.")
+    raise gr.Error(f"The {name} must be a whole number, not {shown(value)}.")
 
 
 def between(value, name: str, low: float, high: float) -> float:
@@ -53,9 +60,9 @@ def between(value, name: str, low: float, high: float) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise gr.Error(f"The {name} must be a number, not {value!r}.") from None
+        raise gr.Error(f"The {name} must be a number, not {shown(value)}.") from None
     if not low <= number <= high:
-        raise gr.Error(f"The {name} must be between {low:g} and {high:g}, not {value!r}.")
+        raise gr.Error(f"The {name} must be between {low:g} and {high:g}, not {shown(value)}.")
     return number
 
 
@@ -63,7 +70,7 @@ def bounded(value, name: str, low: int, high: int) -> int:
     """A whole number from `low` to `high`, or a gr.Error naming the field and the range."""
     number = whole_number(value, name)
     if not low <= number <= high:
-        raise gr.Error(f"The {name} must be between {low} and {high}, not {value!r}.")
+        raise gr.Error(f"The {name} must be between {low} and {high}, not {shown(value)}.")
     return number
 
 
@@ -75,6 +82,16 @@ def seed(value, name: str = "seed") -> int:
 def as_list(value) -> list:
     """A multi-choice input as a list: API callers may send one value instead of a list of them."""
     return value if isinstance(value, list) else [value]
+
+
+def chosen(values, choices, name: str) -> list:
+    """A multi-choice input as a list of distinct `choices`, in the order given (so never longer than
+    `choices`: a repeated entry is not run twice), or a gr.Error naming the first unknown one."""
+    distinct = []
+    for value in as_list(values):
+        if one_of(value, choices, name) not in distinct:
+            distinct.append(value)
+    return distinct
 
 
 def painted_known(editor: dict | None, *, unpainted: str, side: int = 28) -> torch.Tensor:
@@ -99,7 +116,7 @@ def one_of(value, choices, name: str):
             return value
     except TypeError:  # unhashable (a list, a dict): none of them
         pass
-    raise gr.Error(f"Unknown {name} {value!r}; choose one of {', '.join(map(str, choices))}.")
+    raise gr.Error(f"Unknown {name} {shown(value)}; choose one of {', '.join(map(str, choices))}.")
 
 
 def asked_digit(value) -> int | None:
@@ -111,5 +128,5 @@ def asked_digit(value) -> int | None:
     except ValueError:
         number = -1
     if not 0 <= number <= 9:
-        raise gr.Error(f"The digit must be 0 to 9 or 'any', not {value!r}.")
+        raise gr.Error(f"The digit must be 0 to 9 or 'any', not {shown(value)}.")
     return number

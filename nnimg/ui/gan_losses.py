@@ -35,7 +35,7 @@ def _entry(loss: str, recipe: str) -> ShippedDCGAN:
     recipe = checks.one_of(recipe, recipes, "recipe")
     if loss not in recipes[recipe]:
         raise gr.Error(f"The {recipe} recipe has the losses {', '.join(recipes[recipe])}; choose one of them, "
-                       f"not {loss!r}.")
+                       f"not {checks.shown(loss)}.")
     return find_dcgan(loss, recipe)
 
 
@@ -108,8 +108,7 @@ def gan_live(losses: list[str], steps: float, lr: float, d_steps: float):
     """Train small DCGANs from scratch on the 11,000 shipped training digits, one per chosen loss, in
     turns; stream their grids (from the same noise) and curves every 10 steps; stop after
     MAX_LIVE_SECONDS."""
-    losses = [checks.one_of(loss, GENERATOR_LOSSES, "generator loss")
-              for loss in checks.as_list(losses)]
+    losses = checks.chosen(losses, GENERATOR_LOSSES, "generator loss")
     if not losses:
         raise gr.Error("Choose at least one generator loss to train.")
     steps = checks.bounded(steps, "number of steps", 10, MAX_LIVE_STEPS)
