@@ -16,13 +16,17 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
-from nnimg.ui import (atomic_cache, error_log, fair_queue, gan_losses, interpolation, latent_space, reconstruction,  # noqa: E402
-                      restoration, sampling, transfer)
+from nnimg.ui import (atomic_cache, error_log, fair_queue, gan_losses, interpolation, latent_space,  # noqa: E402
+                      reconstruction, restoration, sampling, stale_cache, transfer)
 from nnimg.ui.lab import LabUnavailableError, lab  # noqa: E402
 from nnimg.ui.widgets import CSS, run_on_first_open  # noqa: E402
 
 QUEUE_SIZE = 64  # requests waiting at most; beyond that a user is told the app is busy and to try again
 CACHE_LIFETIME = (600, 3600)  # every 10 minutes, delete cached files older than an hour
+# Sessions whose state the server keeps (Gradio keeps a copy of every component's settings per session, about
+# 0.5 MiB here; its default, 10,000, is 5 GiB): the oldest beyond it are forgotten, and all this app keeps in a
+# session is which tabs were opened.
+SESSION_CAPACITY = 250
 TABS = (("Reconstruction", reconstruction), ("Latent space", latent_space), ("Transfer with few labels", transfer),
         ("Interpolation", interpolation), ("Sampling", sampling), ("GAN losses", gan_losses),
         ("Restoration", restoration))
@@ -59,4 +63,6 @@ demo = build_demo()
 if __name__ == "__main__":
     logging.basicConfig(format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("nnimg").setLevel(logging.INFO)  # the app's own lines: one per user error, live training
-    demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE).launch(max_file_size="20mb", css=CSS)
+    stale_cache.sweep(CACHE_LIFETIME[1])
+    demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE).launch(
+        max_file_size="20mb", state_session_capacity=SESSION_CAPACITY, css=CSS)

@@ -237,7 +237,7 @@ def test_a_missing_test_split_is_one_sentence_on_the_page(tmp_path, monkeypatch)
     finally:
         lab.cache_clear()
     shown = [block.value for block in demo.blocks.values() if isinstance(block, gr.Markdown)]
-    assert "mnist_test.npz) is missing; it ships with nnimg" in shown[-1] and len(shown) == 2  # the header, the sentence
+    assert "mnist_test.npz) is missing; it ships with nnimg" in shown[-1] and len(shown) == 2  # header, sentence
 
 
 @pytest.mark.parametrize("pool", ["LABELLED_POOL_PATH", "UNLABELLED_POOL_PATH"])

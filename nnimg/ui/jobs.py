@@ -74,4 +74,4 @@ def capped(what: str, limit_s: float = HEAVY_JOB_LIMIT_S) -> Callable[[Callable[
 
 def time_cap(seconds: float) -> str:
     """'4 minutes', '90 seconds': a cap as a sentence says it."""
-    return f"{seconds / 60:g} minutes" if seconds % 60 == 0 else f"{seconds:g} seconds"
+    return f"{seconds / 60:g} minutes" if seconds >= 60 and seconds % 60 == 0 else f"{seconds:g} seconds"
