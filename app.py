@@ -13,11 +13,15 @@ import os
 # Gradio's usage statistics and version check are off unless the user turns them on (True): the app
 # contacts no one. Gradio reads the variable when the app is built.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+if __name__ == "__main__":  # the served app keeps its cached files in a folder of its own run (ui/stale_cache.py)
+    from nnimg.ui.stale_cache import run_folder
+
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(run_folder()))
 
 import gradio as gr  # noqa: E402
 
 from nnimg.ui import (atomic_cache, error_log, fair_queue, gan_losses, interpolation, latent_space,  # noqa: E402
-                      reconstruction, restoration, sampling, stale_cache, transfer)
+                      reconstruction, restoration, sampling, stale_cache, transfer, upload_quota)
 from nnimg.ui.lab import LabUnavailableError, lab  # noqa: E402
 from nnimg.ui.widgets import CSS, run_on_first_open  # noqa: E402
 
@@ -63,6 +67,7 @@ demo = build_demo()
 if __name__ == "__main__":
     logging.basicConfig(format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("nnimg").setLevel(logging.INFO)  # the app's own lines: one per user error, live training
-    stale_cache.sweep(CACHE_LIFETIME[1])
+    stale_cache.sweep_earlier_runs()
+    upload_quota.install()
     demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE).launch(
         max_file_size="20mb", state_session_capacity=SESSION_CAPACITY, css=CSS)

@@ -80,15 +80,27 @@ def test_the_heavy_pool_refuses_past_its_caps_and_the_others_never(monkeypatch, 
     assert (refusal is not None and "busy (16 jobs waiting)" in refusal) == heavy
 
 
-def test_the_start_sweeps_only_cache_files_older_than_the_lifetime(tmp_path):
-    import os
+def test_the_start_deletes_the_cache_folders_of_ended_runs_only(tmp_path):
+    import subprocess
+    import sys
 
     from nnimg.ui import stale_cache
 
-    old, new = tmp_path / "a" / "image.png", tmp_path / "b" / "image.png"
-    for path in (old, new):
-        path.parent.mkdir()
-        path.write_bytes(b"png")
-    os.utime(old, (0, 0))
-    assert stale_cache.sweep(3600, tmp_path) == 1
-    assert not old.parent.exists() and new.exists()
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    old, mine = tmp_path / ended.stdout.strip(), stale_cache.run_folder(tmp_path)
+    for folder in (old, mine):
+        (folder / "hash").mkdir(parents=True)
+        (folder / "hash" / "image.png").write_bytes(b"png")
+    assert stale_cache.sweep_earlier_runs(tmp_path) == 1
+    assert not old.exists() and (mine / "hash" / "image.png").exists()
+
+
+def test_the_upload_quota_counts_files_and_bytes_per_address_over_a_window():
+    from nnimg.ui.upload_quota import UploadQuota
+
+    quota = UploadQuota(uploads=3, total_bytes=100, window_s=60)
+    assert [quota.refusal("a", 10, now=t) for t in (0, 1, 2)] == [None] * 3
+    assert "at most 3 files" in quota.refusal("a", 10, now=3)
+    assert quota.refusal("b", 10, now=3) is None  # another address has its own quota
+    assert quota.refusal("a", 10, now=61) is None  # the first upload has left the window
+    assert quota.refusal("c", 101, now=0) is not None

@@ -16,6 +16,7 @@ from nnimg.ui import load
 
 UNREAD_CALLS = 66  # more than the whole queue (64) used to hold
 SESSIONS = 2000
+UPLOAD_FLOOD, UPLOAD_BYTES = 350, 2**20  # uploads of 1 MiB each from one client, as fast as it can
 
 
 def _uploaded(http: httpx.Client, digit: Path) -> dict:
@@ -76,10 +77,22 @@ def repeated_methods(url: str, digit: Path) -> None:
           f"{time.perf_counter() - started:.1f} s", flush=True)
 
 
+def upload_flood(url: str) -> None:
+    """UPLOAD_FLOOD uploads of UPLOAD_BYTES from one client: how many the server took."""
+    started = time.perf_counter()
+    with httpx.Client(base_url=f"{url}gradio_api/", timeout=60) as http:
+        codes = [http.post("upload", files={"files": ("flood.bin", bytes(UPLOAD_BYTES))}).status_code
+                 for _ in range(UPLOAD_FLOOD)]
+    print(f"{UPLOAD_FLOOD} uploads of {UPLOAD_BYTES / 2**20:g} MiB from one client "
+          f"({time.perf_counter() - started:.0f} s): {codes.count(200)} stored, {codes.count(429)} refused (429)",
+          flush=True)
+
+
 def bench_abuse(url: str, digit: Path, pid: int) -> None:
     """Every abuse case against the app at `url` (process `pid`)."""
     repeated_methods(url, digit)
     unread_heavy_calls(url, digit)
+    upload_flood(url)
     session_memory(url, digit, pid)
 
 

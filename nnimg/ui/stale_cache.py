@@ -1,36 +1,41 @@
-"""Files left in Gradio's cache by earlier runs: `delete_cache` ages out only the files of the running
-process, so those of a run that was killed stayed forever. At start the app sweeps the cache folder of
-every file older than the cache's lifetime (a file that old would have been deleted by its own run: a
-file another running app still serves is newer, as reusing one touches it)."""
+"""Gradio's cache, one folder per run: `delete_cache` ages out only the files of the running process, so
+the files of a run that was killed stayed forever in the shared cache folder. The app (run as a script)
+keeps its files in a folder named after its process id, and at start deletes the folders of runs whose
+process is gone; a folder of an app still running is left alone."""
 
 from __future__ import annotations
 
 import logging
-import time
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
-from gradio.utils import get_upload_folder
-
 log = logging.getLogger(__name__)
+CACHE_ROOT = Path(tempfile.gettempdir()) / "nnimg-gradio-cache"
 
 
-def sweep(age_s: float, folder: Path | None = None) -> int:
-    """Delete the files in Gradio's cache folder (or `folder`) last changed over `age_s` seconds ago, and
-    the folders they leave empty; return how many files went."""
-    folder = Path(folder or get_upload_folder())
-    if not folder.is_dir():
-        return 0
-    oldest = time.time() - age_s
-    removed = 0
-    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):  # files before their folders
-        try:
-            if path.is_file() and path.stat().st_mtime < oldest:
-                path.unlink()
-                removed += 1
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
-        except OSError:  # gone meanwhile, or not ours to delete
-            continue
-    if removed:
-        log.info("deleted %d cached files of earlier runs from %s", removed, folder)
-    return removed
+def run_folder(root: Path = CACHE_ROOT) -> Path:
+    """This process's cache folder (for GRADIO_TEMP_DIR, set before Gradio is imported)."""
+    return root / str(os.getpid())
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def sweep_earlier_runs(root: Path = CACHE_ROOT) -> int:
+    """Delete the cache folders under `root` of runs whose process has ended; return how many."""
+    ended = [folder for folder in (root.iterdir() if root.is_dir() else [])
+             if folder.is_dir() and folder.name.isdigit() and not _running(int(folder.name))]
+    for folder in ended:
+        shutil.rmtree(folder, ignore_errors=True)
+    if ended:
+        log.info("deleted the cache folders of %d earlier runs under %s", len(ended), root)
+    return len(ended)
