@@ -290,7 +290,8 @@ def test_user_errors_are_one_sentence_and_one_log_line(client, checkpoints, tmp_
              (("any", "many", 0), "/sample", "The number of samples must be a whole number, not 'many'."),
              ((drawing,), "/use_drawing", "This file is not an image that can be read; upload a PNG or JPEG."),
              (("not an editor value",), "/restoration_use_drawing", "An input of /restoration_use_drawing is not of "
-                                                                    "the kind it takes")]
+                                                                    "the kind it takes"),
+             (("x" * 100_000,), "/test_digit", f"The test index must be a whole number, not '{'x' * 76}....")]
     for args, endpoint, sentence in calls:
         with pytest.raises(gradio_client.exceptions.AppError, match=re.escape(sentence)):
             client.predict(*args, api_name=endpoint)
@@ -298,3 +299,15 @@ def test_user_errors_are_one_sentence_and_one_log_line(client, checkpoints, tmp_
     for _, endpoint, sentence in calls:
         assert log.count(f"user error in {endpoint}: {sentence}") == 1
     assert "gradio.exceptions.Error" not in log  # no traceback for any user error of this module
+
+
+@pytest.mark.parametrize("path", [str(Path(__file__).parent.parent / "docs" / "screenshot.png"), "/etc/passwd",
+                                  "http://127.0.0.1:9/seven.png"])
+def test_a_path_on_the_server_or_a_web_address_is_refused_with_a_sentence(client, path):
+    import httpx
+
+    payload = {"path": path, "url": path if path.startswith("http") else None, "meta": {"_type": "gradio.FileData"}}
+    with httpx.Client(base_url=f"{client.src.rstrip('/')}/gradio_api/", timeout=60) as http:
+        event = http.post("call/reconstruct", json={"data": [payload, 10, 3]}).json()["event_id"]
+        answer = http.get(f"call/reconstruct/{event}").text
+    assert "event: error" in answer and "names a file on the server or a web address" in answer

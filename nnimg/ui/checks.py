@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
 import torch
+from gradio.context import LocalContext
 
 from nnimg.checkpoints import CheckpointError
 from nnimg.preprocess import InvalidImageError, read_image_file, to_mnist_digit
 from nnimg.restore import known_from_painting
+from nnimg.ui.error_log import NOT_UPLOADED
 
 MAX_SEED = 2**32 - 1  # seeds are whole numbers from 0 to this (numpy's and torch's generators take them all)
 MAX_ECHO = 80  # characters of a refused value that a message repeats
@@ -32,15 +35,29 @@ def user_errors() -> Iterator[None]:
         raise gr.Error(str(error)) from None
 
 
-def digit(image: dict | str | None) -> np.ndarray:
-    """The 28x28 digit a model sees, from the raw payload of an image input.
+def image_file(payload: dict | str | None) -> np.ndarray:
+    """The pixels of an image input's raw payload (a file's {"path": ...} or its path), or a gr.Error.
 
-    Events run with preprocess=False, so that a file that is not an image reaches us and gets a
-    plain answer instead of Gradio's internal error.
+    Events run with preprocess=False, so that a file that is not an image reaches us and gets a plain
+    answer instead of Gradio's internal error; so the check Gradio would make is made here: in a request,
+    the path must be a file uploaded to this app (in Gradio's cache), never another file of the server
+    or a web address.
     """
-    path = image.get("path") if isinstance(image, dict) else image
+    path = payload.get("path") if isinstance(payload, dict) else payload
+    blocks = LocalContext.blocks.get(None)
+    if path is not None and blocks is not None:
+        cache = Path(blocks.GRADIO_CACHE).resolve()
+        if not isinstance(path, str) or not Path(path).resolve().is_relative_to(cache):
+            raise gr.Error(f"This input {NOT_UPLOADED}")
     with user_errors():
-        return to_mnist_digit(read_image_file(path))
+        return read_image_file(path)
+
+
+def digit(image: dict | str | None) -> np.ndarray:
+    """The 28x28 digit a model sees, from the raw payload of an image input (`image_file`)."""
+    pixels = image_file(image)
+    with user_errors():
+        return to_mnist_digit(pixels)
 
 
 def whole_number(value, name: str) -> int:
@@ -100,7 +117,7 @@ def painted_known(editor: dict | None, *, unpainted: str, side: int = 28) -> tor
     layers = (editor.get("layers") if isinstance(editor, dict) else None) or []
     if layers and layers[0] is not None:
         try:
-            layer = read_image_file(layers[0].get("path")) if isinstance(layers[0], dict) else np.asarray(layers[0])
+            layer = image_file(layers[0]) if isinstance(layers[0], dict) else np.asarray(layers[0])
             known = known_from_painting(layer[..., -1] if layer.ndim == 3 else layer, side)
         except (InvalidImageError, ValueError) as error:
             raise gr.Error(f"The painted layer cannot be read: {error}") from None
