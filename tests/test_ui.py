@@ -288,3 +288,21 @@ def test_a_page_load_runs_the_first_tabs_events_and_the_others_wait_for_their_fi
     assert on_load == ["reconstruct"] and selected & set(tabs) == set(tabs[1:])
     first = widgets._on_first(lambda value: value + 1)
     assert first(1, 41) == 42 and first(2, 41) == gr.skip()
+
+
+def test_a_broken_checkpoint_is_read_again_once_fixed(tmp_path, monkeypatch):
+    from nnimg.checkpoints import CheckpointError, save_model
+    from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig
+    from nnimg.registry import autoencoder_name
+    from nnimg.zoo import ModelZoo
+
+    directory = write_tiny_checkpoints(tmp_path)
+    monkeypatch.setenv("NNIMG_CHECKPOINTS", str(directory))
+    zoo = ModelZoo()
+    for _ in range(2):  # the failure is remembered while the file stays as it is
+        with pytest.raises(CheckpointError, match="ae_d32_l3.safetensors is unreadable"):
+            zoo.autoencoder(32, 3)
+    save_model(directory / f"{autoencoder_name(32, 3)}.safetensors",
+               Autoencoder(AutoencoderConfig(latent_dim=32, depth=3, hidden=16)))
+    assert zoo.autoencoder(32, 3).config.latent_dim == 32
+    assert "ae_d32_l3" not in zoo.errors and "ae_d32_l3" in zoo.autoencoders
