@@ -30,7 +30,7 @@ CACHE_LIFETIME = (600, 3600)  # every 10 minutes, delete cached files older than
 # Sessions whose state the server keeps (Gradio keeps a copy of every component's settings per session, about
 # 0.5 MiB here; its default, 10,000, is 5 GiB): the oldest beyond it are forgotten, and all this app keeps in a
 # session is which tabs were opened.
-SESSION_CAPACITY = 250
+SESSION_CAPACITY = 150
 TABS = (("Reconstruction", reconstruction), ("Latent space", latent_space), ("Transfer with few labels", transfer),
         ("Interpolation", interpolation), ("Sampling", sampling), ("GAN losses", gan_losses),
         ("Restoration", restoration))

@@ -26,7 +26,7 @@ def test_a_job_over_its_time_stops_with_a_warning_and_closes_its_work():
 
 
 def test_a_job_stops_when_its_client_is_gone(monkeypatch):
-    event = SimpleNamespace(alive=True)
+    event = SimpleNamespace(alive=True, session_hash="s1")
     queue = SimpleNamespace(event_ids_to_events={"e1": event})
     blocks_token = LocalContext.blocks.set(SimpleNamespace(_queue=queue))
     event_token = LocalContext.event_id.set("e1")
@@ -39,6 +39,9 @@ def test_a_job_stops_when_its_client_is_gone(monkeypatch):
         assert seen == [0, 1, 2] and closed
         event.alive = True
         assert jobs.client_waiting()
+        queue.pending_messages_per_session = {event.session_hash: SimpleNamespace(qsize=lambda: 9)}
+        assert not jobs.client_waiting()  # nobody reads its messages
+        queue.pending_messages_per_session = {}
         del queue.event_ids_to_events["e1"]  # cancelled: the queue forgot it
         assert not jobs.client_waiting()
     finally:

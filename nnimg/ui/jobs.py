@@ -12,7 +12,10 @@ after `limit_s` seconds it ends with a gr.Warning saying so. The caller sees the
 streaming handler keeps what it last showed, one that needs the final event raises its gr.Error.
 
 Gradio marks a running event not alive when its client's stream drops and forgets it when the client
-cancels, but a handler running in a worker thread learns neither: `client_waiting` asks the queue.
+cancels, but a handler running in a worker thread learns neither: `client_waiting` asks the queue. A job
+that nobody listens to (posted to /gradio_api/call/<api> and never read) piles up its unread messages
+(queue estimates, progress, results) in its session's message queue, which a listening client empties
+as they come: past UNREAD_MESSAGES the client counts as gone too.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from gradio.context import LocalContext
 
 T = TypeVar("T")
 HEAVY_JOB_LIMIT_S = 240  # a heavy job (training, optimisation) stops here, as live training does
+UNREAD_MESSAGES = 8  # messages of a session left unread: nobody listens
 log = logging.getLogger(__name__)
 
 
@@ -39,7 +43,10 @@ def client_waiting() -> bool:
     if queue is None or event_id is None:
         return True
     event = queue.event_ids_to_events.get(event_id)
-    return event is not None and event.alive
+    if event is None or not event.alive:
+        return False
+    unread = getattr(queue, "pending_messages_per_session", {}).get(event.session_hash)
+    return unread is None or unread.qsize() <= UNREAD_MESSAGES
 
 
 def watched(events: Iterable[T], *, what: str, limit_s: float = HEAVY_JOB_LIMIT_S) -> Iterator[T]:
