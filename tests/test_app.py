@@ -311,3 +311,19 @@ def test_a_path_on_the_server_or_a_web_address_is_refused_with_a_sentence(client
         event = http.post("call/reconstruct", json={"data": [payload, 10, 3]}).json()["event_id"]
         answer = http.get(f"call/reconstruct/{event}").text
     assert "event: error" in answer and "names a file on the server or a web address" in answer
+
+
+@pytest.mark.slow  # two transfer runs of 900 steps each: a minute or two on a loaded machine
+def test_transfer_gives_the_same_accuracy_alone_and_beside_live_training(client):
+    arguments = (10, "fine-tuned", 20, 16, 300, 500, True)  # dropout, shifts, label spreading: every draw
+    alone, _ = client.predict(*arguments, api_name="/transfer_train")
+    training = client.submit(*arguments, api_name="/transfer_train")
+    while training.status().code.name != "PROCESSING":
+        time.sleep(0.05)
+    time.sleep(0.5)  # the live training starts (and builds its networks) while the transfer trains
+    neighbour = gradio_client.Client(client.src, verbose=False, ssl_verify=False)
+    live = neighbour.submit(["saturating", "least-squares"], 200, 0.002, 1, api_name="/gan_live")
+    beside, _ = training.result()
+    assert live.outputs()  # the live training streamed while the transfer trained
+    live.cancel()
+    assert beside["data"] == alone["data"]
