@@ -2,6 +2,7 @@
 and the same result whatever other threads do meanwhile."""
 
 import threading
+import time
 
 import pytest
 import torch
@@ -46,11 +47,12 @@ def _churn(stop: threading.Event) -> None:
     while not stop.is_set():
         torch.manual_seed(123)
         torch.randn(1000)
+        time.sleep(0.0005)
 
 
 def _transfer_weights(digits: torch.Tensor, pretrained: bool) -> torch.Tensor:
-    torch.manual_seed(0)
-    autoencoder = Autoencoder(AutoencoderConfig(latent_dim=6, depth=1, hidden=16))
+    autoencoder = initialise(Autoencoder(AutoencoderConfig(latent_dim=6, depth=1, hidden=16)),
+                             torch.Generator().manual_seed(0))
     net = transfer_net(autoencoder, pretrained=pretrained, fine_tune=True, hidden=16, seed=0)
     list(train_transfer(net, digits, torch.arange(len(digits)) % 10, steps=30))
     return torch.cat([p.detach().flatten() for p in net.parameters()])
