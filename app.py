@@ -25,7 +25,7 @@ from nnimg.ui import (atomic_cache, error_log, fair_queue, gan_losses, interpola
 from nnimg.ui.lab import LabUnavailableError, lab  # noqa: E402
 from nnimg.ui.widgets import CSS, run_on_first_open  # noqa: E402
 
-QUEUE_SIZE = 64  # requests waiting at most; beyond that a user is told the app is busy and to try again
+QUEUE_SIZE = 64  # requests waiting at most (the heavy pool: 16 of them, ui/fair_queue.py); then "busy, try again"
 CACHE_LIFETIME = (600, 3600)  # every 10 minutes, delete cached files older than an hour
 # Sessions whose state the server keeps (Gradio keeps a copy of every component's settings per session, about
 # 0.5 MiB here; its default, 10,000, is 5 GiB): the oldest beyond it are forgotten, and all this app keeps in a

@@ -327,3 +327,15 @@ def test_transfer_gives_the_same_accuracy_alone_and_beside_live_training(client)
     assert live.outputs()  # the live training streamed while the transfer trained
     live.cancel()
     assert beside["data"] == alone["data"]
+
+
+def test_a_cancelled_transfer_stops_within_seconds(client, checkpoints):
+    training = client.submit(10, "fine-tuned", 1000, 512, 1000, 10_000, True, api_name="/transfer_train")
+    while training.status().code.name != "PROCESSING":
+        time.sleep(0.05)
+    time.sleep(1)
+    training.cancel()  # the Stop button: /cancel
+    cancelled = time.monotonic()
+    while "Transfer training stopped after" not in (checkpoints / "app.log").read_text():
+        assert time.monotonic() - cancelled < 5, "the transfer went on after its client cancelled it"
+        time.sleep(0.1)

@@ -90,8 +90,8 @@ def build() -> OnLoad:
                                      label="Unlabelled digits for label spreading (0: off)")
         shifts = gr.Checkbox(False, label="Random 2-pixel shifts (augmentation)")
     with gr.Row():
-        button = gr.Button("Train", variant="primary")
-        stop = gr.Button("Stop")
+        button = gr.Button("Train", variant="primary", scale=3)
+        stop = gr.Button("Stop", scale=1)
     with gr.Row():
         accuracies = gr.Dataframe(headers=["model", "test accuracy", "spread labels right"],
                                   label="Accuracy on the 10,000 test digits", interactive=False)
