@@ -1,5 +1,5 @@
 """Measured figures: `python -m nnimg.bench {ae,classifier,transfer,gan,gan-speed,wgan,restore,restore-speed,
-findings,load,photos}`."""
+findings,load,load-abuse,photos}`."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from nnimg.restore import DEGRADATIONS, degrade
 from nnimg.sampling import fresh_samples, generate, noise, sample_digits
 from nnimg.training import predict_logits, reconstruction_mse
 from nnimg.ui.load import bench_load
+from nnimg.ui.load_abuse import main as bench_load_abuse
 from nnimg.transfer import balanced_indices, evaluate, train_few_labels, transfer_net
 from nnimg.zoo import RESTORATION_METHODS, ModelZoo
 
@@ -289,7 +290,7 @@ def bench_findings() -> None:
 BENCHMARKS = {"ae": bench_autoencoders, "classifier": bench_classifier, "transfer": bench_transfer,
               "gan": bench_gan, "gan-speed": bench_gan_speed, "wgan": bench_wgan, "restore": bench_restore,
               "restore-speed": bench_restore_speed, "findings": bench_findings, "load": bench_load,
-              "photos": bench_photos}
+              "load-abuse": bench_load_abuse, "photos": bench_photos}
 
 
 def main() -> None:

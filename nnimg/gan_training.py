@@ -12,6 +12,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from nnimg.losses import code_loss, discriminator_loss, generator_loss
 from nnimg.models.dcgan import DCGANConfig, Discriminator, Generator, latent_codes, sample_latent
 from nnimg.sampling import sample_images
+from nnimg.seeding import initialise
 from nnimg.models.latent_gan import CodeClassifier, CodeCritic, CodeGenerator, LatentGANConfig
 from nnimg.training import predict_logits, train_classifier
 
@@ -150,10 +151,10 @@ def build_dcgan(*, width: int, d_width: int, categories: int, lr: float, seed: i
     """A DCGAN initialised from `seed`: G of `width` (4w -> 2w -> w channels), D of `d_width` (w/2 -> w -> 2w),
     both with InfoGAN's code of `categories` (0: none), for `image_size` pictures of `channels`, and their
     optimizers (`dcgan_optimizers`)."""
-    torch.manual_seed(seed)
+    rng = torch.Generator().manual_seed(seed)
     shape = {"categories": categories, "image_size": image_size, "channels": channels}
-    generator = Generator(DCGANConfig(width=width, **shape)).to(device)
-    discriminator = Discriminator(DCGANConfig(width=d_width, **shape)).to(device)
+    generator = initialise(Generator(DCGANConfig(width=width, **shape)), rng).to(device)
+    discriminator = initialise(Discriminator(DCGANConfig(width=d_width, **shape)), rng).to(device)
     return generator, discriminator, *dcgan_optimizers(generator, discriminator, lr, weight_decay=weight_decay)
 
 
@@ -176,8 +177,9 @@ def build_latent_gan(config: LatentGANConfig, preset: dict, *, seed: int, device
                      ) -> tuple[CodeGenerator, CodeCritic, torch.optim.Optimizer, torch.optim.Optimizer]:
     """A code generator and a critic initialised from `seed`, with the optimizer and learning rate of
     `preset` (an entry of `nnimg.registry.LATENT_GAN_PRESETS`)."""
-    torch.manual_seed(seed)
-    generator, critic = CodeGenerator(config).to(device), CodeCritic(config).to(device)
+    rng = torch.Generator().manual_seed(seed)
+    generator = initialise(CodeGenerator(config), rng).to(device)
+    critic = initialise(CodeCritic(config), rng).to(device)
     return (generator, critic, latent_gan_optimizer(preset["optimizer"], generator.parameters(), preset["lr"]),
             latent_gan_optimizer(preset["optimizer"], critic.parameters(), preset["lr"]))
 
@@ -187,8 +189,7 @@ def train_code_classifier(codes: torch.Tensor, labels: torch.Tensor, test_codes:
                           seed: int = 0) -> tuple[CodeClassifier, float]:
     """The auxiliary digit classifier of a conditional latent GAN, trained on standardised codes, frozen;
     and its accuracy on the test codes."""
-    torch.manual_seed(seed)
-    classifier = CodeClassifier(codes.shape[1])
+    classifier = initialise(CodeClassifier(codes.shape[1]), torch.Generator().manual_seed(seed))
     optimizer = torch.optim.AdamW(classifier.parameters(), weight_decay=1e-4)
     list(train_classifier(classifier, optimizer, codes, labels, steps=steps, batch_size=256, peak_lr=3e-3, seed=seed,
                           report_every=steps))

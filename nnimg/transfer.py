@@ -13,6 +13,7 @@ from torch import nn
 from nnimg.label_spreading import spread_labels
 from nnimg.latent import encode
 from nnimg.models.autoencoder import Autoencoder, Encoder
+from nnimg.seeding import SeededDropout, initialise
 from nnimg.training import predict_logits, train_classifier
 
 
@@ -26,17 +27,19 @@ def balanced_indices(labels: np.ndarray, count: int, *, seed: int) -> np.ndarray
 
 
 class TransferNet(nn.Module):
-    """An encoder and an MLP head; a frozen encoder stays in eval mode and gets no gradients."""
+    """An encoder and an MLP head; a frozen encoder stays in eval mode and gets no gradients. The head's
+    dropout masks come from `generator` (needed to train with dropout)."""
 
     def __init__(self, encoder: Encoder, latent_dim: int, *, hidden: int | tuple[int, ...] = 128,
-                 fine_tune: bool = True, pretrained: bool = True, dropout: float = 0.2):
+                 fine_tune: bool = True, pretrained: bool = True, dropout: float = 0.2,
+                 generator: torch.Generator | None = None):
         super().__init__()
         self.encoder = encoder
         self.fine_tune = fine_tune
         self.pretrained = pretrained
         layers, width = [], latent_dim
         for next_width in (hidden,) if isinstance(hidden, int) else hidden:
-            layers += [nn.Linear(width, next_width), nn.ReLU(), nn.Dropout(dropout)]
+            layers += [nn.Linear(width, next_width), nn.ReLU(), SeededDropout(dropout, generator)]
             width = next_width
         self.head = nn.Sequential(*layers, nn.Linear(width, 10))
         self.encoder.requires_grad_(fine_tune)
@@ -54,11 +57,15 @@ class TransferNet(nn.Module):
 def transfer_net(autoencoder: Autoencoder, *, pretrained: bool, fine_tune: bool, hidden: int | tuple[int, ...],
                  seed: int, dropout: float = 0.2) -> TransferNet:
     """The AE's encoder (copied, so the shipped model is untouched) or, with pretrained=False, a
-    randomly initialised encoder of the same shape, under a fresh head of the `hidden` widths."""
-    torch.manual_seed(seed)
-    encoder = copy.deepcopy(autoencoder.encoder) if pretrained else Encoder(autoencoder.config)
-    return TransferNet(encoder, autoencoder.config.latent_dim, hidden=hidden, fine_tune=fine_tune,
-                       pretrained=pretrained, dropout=dropout)
+    randomly initialised encoder of the same shape, under a fresh head of the `hidden` widths. The random
+    weights and the dropout masks come from a generator of its own seeded with `seed` (the global RNG is
+    neither read nor seeded, so runs in other threads change nothing)."""
+    generator = torch.Generator().manual_seed(seed)
+    encoder = copy.deepcopy(autoencoder.encoder) if pretrained else initialise(Encoder(autoencoder.config), generator)
+    net = TransferNet(encoder, autoencoder.config.latent_dim, hidden=hidden, fine_tune=fine_tune,
+                      pretrained=pretrained, dropout=dropout, generator=generator)
+    initialise(net.head, generator)
+    return net
 
 
 def train_transfer(net: TransferNet, images: torch.Tensor, labels: torch.Tensor, *, steps: int, lr: float = 3e-3,
@@ -148,7 +155,7 @@ def few_label_study(autoencoder: Autoencoder, images: torch.Tensor, labels: torc
         net = transfer_net(autoencoder, pretrained=pretrained, fine_tune=fine_tune, hidden=hidden, seed=0)
         spread_right = None
         for record in train_few_labels(net, images, labels, unlabelled, steps=steps, pseudo_steps=pseudo_steps,
-                                       max_shift=max_shift, report_every=max(1, steps // 20)):
+                                       max_shift=max_shift, report_every=min(10, max(1, steps // 20))):
             if "pseudo_labels" in record and unlabelled_labels is not None:
                 spread_right = float((record["pseudo_labels"] == unlabelled_labels).float().mean())
             yield {"run": name, "stage": record.get("stage", "labelled"), "step": record["step"],

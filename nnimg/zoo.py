@@ -1,5 +1,5 @@
 """The shipped models, loaded once: the registry's loaded view. A missing or broken file is kept
-as its error message, with the command that trains it."""
+as its error message, with the command that trains it, until the file changes: then it is read again."""
 
 from __future__ import annotations
 
@@ -42,6 +42,15 @@ def restore_with_dcgan(generator: Generator, degraded: Degraded, **options) -> I
         generator, lambda count, rng: sample_latent(generator.config, count, generator=rng), degraded, **options)
 
 
+def _file_state(path: Path) -> tuple[int, int] | None:
+    """(modification time, size) of a file, None if it is missing."""
+    try:
+        state = path.stat()
+    except OSError:
+        return None
+    return state.st_mtime_ns, state.st_size
+
+
 class ModelZoo:
     """Every shipped model of the registry, loaded (the Gaussian prior on first use)."""
 
@@ -50,24 +59,29 @@ class ModelZoo:
             e.name: e for e in REGISTRY if isinstance(e, ShippedAutoencoder) and REPLICATE not in e.roles}
         self.models: dict[str, torch.nn.Module] = {}
         self.errors: dict[str, str] = {}
+        self._failed_file: dict[str, tuple[int, int] | None] = {}  # the file as it was when it failed to load
+        self.autoencoders: dict[str, Autoencoder] = {}
         for entry in REGISTRY:
-            if set(entry.roles) & set(NOT_NETWORKS):
-                continue  # not a network: loaded on first use
-            try:
-                self.models[entry.name] = load_model(entry.path).requires_grad_(False)  # never trained here
-            except CheckpointError as error:
-                self.errors[entry.name] = f"{error}. Train it with: {entry.train_command}"
-        self.autoencoders: dict[str, Autoencoder] = {
-            name: model for name, model in self.models.items() if name in self.shipped}
+            if not set(entry.roles) & set(NOT_NETWORKS):  # the others are not networks: loaded on first use
+                self._load(entry)
+
+    def _load(self, entry: Shipped) -> None:
+        try:
+            self.models[entry.name] = load_model(entry.path).requires_grad_(False)  # never trained here
+        except CheckpointError as error:
+            self.errors[entry.name] = f"{error}. Train it with: {entry.train_command}"
+            self._failed_file[entry.name] = _file_state(entry.path)
+            return
+        self.errors.pop(entry.name, None)
+        if entry.name in self.shipped:
+            self.autoencoders[entry.name] = self.models[entry.name]
 
     def model(self, entry: Shipped) -> torch.nn.Module:
         """The loaded model of a registry entry (a folder's DCGAN: loaded on first use), or CheckpointError
-        saying how to train it."""
-        if entry.name not in self.models and entry.name not in self.errors:
-            try:
-                self.models[entry.name] = load_model(entry.path).requires_grad_(False)
-            except CheckpointError as error:
-                self.errors[entry.name] = f"{error}. Train it with: {entry.train_command}"
+        saying how to train it. A file that failed is read again once it has changed (restored, retrained)."""
+        failed_and_changed = entry.name in self.errors and _file_state(entry.path) != self._failed_file[entry.name]
+        if (entry.name not in self.models and entry.name not in self.errors) or failed_and_changed:
+            self._load(entry)
         if entry.name in self.errors:
             raise CheckpointError(self.errors[entry.name])
         return self.models[entry.name]

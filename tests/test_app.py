@@ -301,7 +301,8 @@ def test_user_errors_are_one_sentence_and_one_log_line(client, checkpoints, tmp_
              (("any", "many", 0), "/sample", "The number of samples must be a whole number, not 'many'."),
              ((drawing,), "/use_drawing", "This file is not an image that can be read; upload a PNG or JPEG."),
              (("not an editor value",), "/restoration_use_drawing", "An input of /restoration_use_drawing is not of "
-                                                                    "the kind it takes")]
+                                                                    "the kind it takes"),
+             (("x" * 100_000,), "/test_digit", f"The test index must be a whole number, not '{'x' * 76}....")]
     for args, endpoint, sentence in calls:
         with pytest.raises(gradio_client.exceptions.AppError, match=re.escape(sentence)):
             client.predict(*args, api_name=endpoint)
@@ -309,3 +310,43 @@ def test_user_errors_are_one_sentence_and_one_log_line(client, checkpoints, tmp_
     for _, endpoint, sentence in calls:
         assert log.count(f"user error in {endpoint}: {sentence}") == 1
     assert "gradio.exceptions.Error" not in log  # no traceback for any user error of this module
+
+
+@pytest.mark.parametrize("path", [str(Path(__file__).parent.parent / "docs" / "screenshot.png"), "/etc/passwd",
+                                  "http://127.0.0.1:9/seven.png"])
+def test_a_path_on_the_server_or_a_web_address_is_refused_with_a_sentence(client, path):
+    import httpx
+
+    payload = {"path": path, "url": path if path.startswith("http") else None, "meta": {"_type": "gradio.FileData"}}
+    with httpx.Client(base_url=f"{client.src.rstrip('/')}/gradio_api/", timeout=60) as http:
+        event = http.post("call/reconstruct", json={"data": [payload, 10, 3]}).json()["event_id"]
+        answer = http.get(f"call/reconstruct/{event}").text
+    assert "event: error" in answer and "names a file on the server or a web address" in answer
+
+
+@pytest.mark.slow  # two transfer runs of 900 steps each: a minute or two on a loaded machine
+def test_transfer_gives_the_same_accuracy_alone_and_beside_live_training(client):
+    arguments = (10, "fine-tuned", 20, 16, 300, 500, True)  # dropout, shifts, label spreading: every draw
+    alone, _ = client.predict(*arguments, api_name="/transfer_train")
+    training = client.submit(*arguments, api_name="/transfer_train")
+    while training.status().code.name != "PROCESSING":
+        time.sleep(0.05)
+    time.sleep(0.5)  # the live training starts (and builds its networks) while the transfer trains
+    neighbour = gradio_client.Client(client.src, verbose=False, ssl_verify=False)
+    live = neighbour.submit(["saturating", "least-squares"], 200, 0.002, 1, api_name="/gan_live")
+    beside, _ = training.result()
+    assert live.outputs()  # the live training streamed while the transfer trained
+    live.cancel()
+    assert beside["data"] == alone["data"]
+
+
+def test_a_cancelled_transfer_stops_within_seconds(client, checkpoints):
+    training = client.submit(10, "fine-tuned", 1000, 512, 1000, 10_000, True, api_name="/transfer_train")
+    while training.status().code.name != "PROCESSING":
+        time.sleep(0.05)
+    time.sleep(1)
+    training.cancel()  # the Stop button: /cancel
+    cancelled = time.monotonic()
+    while "Transfer training stopped after" not in (checkpoints / "app.log").read_text():
+        assert time.monotonic() - cancelled < 5, "the transfer went on after its client cancelled it"
+        time.sleep(0.1)

@@ -19,7 +19,7 @@ from conftest import write_tiny_checkpoints
 from nnimg import data
 from nnimg.data import load_test_split, to_tensor
 from nnimg.ui import (ae_live, digit_input, error_log, gan_losses, interpolation, latent_gan_live, latent_space, live,
-                      own_pictures, reconstruction, restoration, sampling, widgets)
+                      own_pictures, reconstruction, restoration, sampling, transfer, widgets)
 from nnimg.registry import LATENT_GAN_PRESETS, checkpoint_dir, shipped, shipped_autoencoders
 from nnimg.ui.lab import lab
 
@@ -237,7 +237,27 @@ def test_a_missing_test_split_is_one_sentence_on_the_page(tmp_path, monkeypatch)
     finally:
         lab.cache_clear()
     shown = [block.value for block in demo.blocks.values() if isinstance(block, gr.Markdown)]
-    assert "mnist_test.npz is missing; it ships with nnimg" in shown[-1] and len(shown) == 2  # the header, the sentence
+    assert "mnist_test.npz) is missing; it ships with nnimg" in shown[-1] and len(shown) == 2  # header, sentence
+
+
+@pytest.mark.parametrize("pool", ["LABELLED_POOL_PATH", "UNLABELLED_POOL_PATH"])
+@pytest.mark.parametrize("damage", ["missing", "truncated"])
+def test_a_missing_or_broken_pool_is_one_sentence_in_transfer_and_the_app_starts(tmp_path, monkeypatch, pool, damage):
+    broken = tmp_path / getattr(data, pool).name
+    if damage == "truncated":
+        broken.write_bytes(getattr(data, pool).read_bytes()[:5000])
+    monkeypatch.setattr(data, pool, broken)
+    lab.cache_clear()
+    try:
+        demo = runpy.run_path(str(REPO / "app.py"))["demo"]
+        shown = [block.value for block in demo.blocks.values() if isinstance(block, gr.Markdown)]
+        state = "missing" if damage == "missing" else "unreadable or altered"
+        assert sum(f"{broken.name}) is {state}; it ships with nnimg" in (text or "") for text in shown) == 1
+        assert "restore_compare" in {fn.api_name for fn in demo.fns.values()}  # the other tabs are there
+        with pytest.raises(gr.Error, match=f"{broken.name}\\) is {state}"):
+            transfer.transfer_train(10, "frozen", 10, 16, 20)
+    finally:
+        lab.cache_clear()
 
 
 def test_user_errors_log_one_line_and_bugs_keep_their_traceback(monkeypatch, caplog):
@@ -337,3 +357,21 @@ def test_a_latent_size_that_does_not_ship_at_a_depth_is_named_without_contradict
     with pytest.raises(CheckpointError) as error:
         zoo.autoencoder(16, 3)
     assert "d = 16 at depth 3" in str(error.value) and ", 16" not in str(error.value)
+
+
+def test_a_broken_checkpoint_is_read_again_once_fixed(tmp_path, monkeypatch):
+    from nnimg.checkpoints import CheckpointError, save_model
+    from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig
+    from nnimg.registry import autoencoder_name
+    from nnimg.zoo import ModelZoo
+
+    directory = write_tiny_checkpoints(tmp_path)
+    monkeypatch.setenv("NNIMG_CHECKPOINTS", str(directory))
+    zoo = ModelZoo()
+    for _ in range(2):  # the failure is remembered while the file stays as it is
+        with pytest.raises(CheckpointError, match="ae_d32_l3.safetensors is unreadable"):
+            zoo.autoencoder(32, 3)
+    save_model(directory / f"{autoencoder_name(32, 3)}.safetensors",
+               Autoencoder(AutoencoderConfig(latent_dim=32, depth=3, hidden=16)))
+    assert zoo.autoencoder(32, 3).config.latent_dim == 32
+    assert "ae_d32_l3" not in zoo.errors and "ae_d32_l3" in zoo.autoencoders

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
 import torch
+from gradio.context import LocalContext
 
 from nnimg.checkpoints import CheckpointError
 from nnimg.preprocess import InvalidImageError, read_image_file, to_mnist_digit
 from nnimg.restore import known_from_painting
+from nnimg.ui.error_log import NOT_UPLOADED
 
 MAX_SEED = 2**32 - 1  # seeds are whole numbers from 0 to this (numpy's and torch's generators take them all)
+MAX_ECHO = 80  # characters of a refused value that a message repeats
+
+
+def shown(value) -> str:
+    """`repr(value)` for a message, cut to MAX_ECHO characters: a huge value is not echoed whole."""
+    text = repr(value)
+    return text if len(text) <= MAX_ECHO else f"{text[:MAX_ECHO - 3]}..."
 
 
 @contextmanager
@@ -25,15 +35,29 @@ def user_errors() -> Iterator[None]:
         raise gr.Error(str(error)) from None
 
 
-def digit(image: dict | str | None) -> np.ndarray:
-    """The 28x28 digit a model sees, from the raw payload of an image input.
+def image_file(payload: dict | str | None) -> np.ndarray:
+    """The pixels of an image input's raw payload (a file's {"path": ...} or its path), or a gr.Error.
 
-    Events run with preprocess=False, so that a file that is not an image reaches us and gets a
-    plain answer instead of Gradio's internal error.
+    Events run with preprocess=False, so that a file that is not an image reaches us and gets a plain
+    answer instead of Gradio's internal error; so the check Gradio would make is made here: in a request,
+    the path must be a file uploaded to this app (in Gradio's cache), never another file of the server
+    or a web address.
     """
-    path = image.get("path") if isinstance(image, dict) else image
+    path = payload.get("path") if isinstance(payload, dict) else payload
+    blocks = LocalContext.blocks.get(None)
+    if path is not None and blocks is not None:
+        cache = Path(blocks.GRADIO_CACHE).resolve()
+        if not isinstance(path, str) or not Path(path).resolve().is_relative_to(cache):
+            raise gr.Error(f"This input {NOT_UPLOADED}")
     with user_errors():
-        return to_mnist_digit(read_image_file(path))
+        return read_image_file(path)
+
+
+def digit(image: dict | str | None) -> np.ndarray:
+    """The 28x28 digit a model sees, from the raw payload of an image input (`image_file`)."""
+    pixels = image_file(image)
+    with user_errors():
+        return to_mnist_digit(pixels)
 
 
 def whole_number(value, name: str) -> int:
@@ -45,7 +69,7 @@ def whole_number(value, name: str) -> int:
             return int(number)
     except (TypeError, ValueError, OverflowError):
         pass
-    raise gr.Error(f"The {name} must be a whole number, not {value!r}.")
+    raise gr.Error(f"The {name} must be a whole number, not {shown(value)}.")
 
 
 def between(value, name: str, low: float, high: float) -> float:
@@ -53,9 +77,9 @@ def between(value, name: str, low: float, high: float) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise gr.Error(f"The {name} must be a number, not {value!r}.") from None
+        raise gr.Error(f"The {name} must be a number, not {shown(value)}.") from None
     if not low <= number <= high:
-        raise gr.Error(f"The {name} must be between {low:g} and {high:g}, not {value!r}.")
+        raise gr.Error(f"The {name} must be between {low:g} and {high:g}, not {shown(value)}.")
     return number
 
 
@@ -63,7 +87,7 @@ def bounded(value, name: str, low: int, high: int) -> int:
     """A whole number from `low` to `high`, or a gr.Error naming the field and the range."""
     number = whole_number(value, name)
     if not low <= number <= high:
-        raise gr.Error(f"The {name} must be between {low} and {high}, not {value!r}.")
+        raise gr.Error(f"The {name} must be between {low} and {high}, not {shown(value)}.")
     return number
 
 
@@ -77,13 +101,23 @@ def as_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
+def chosen(values, choices, name: str) -> list:
+    """A multi-choice input as a list of distinct `choices`, in the order given (so never longer than
+    `choices`: a repeated entry is not run twice), or a gr.Error naming the first unknown one."""
+    distinct = []
+    for value in as_list(values):
+        if one_of(value, choices, name) not in distinct:
+            distinct.append(value)
+    return distinct
+
+
 def painted_known(editor: dict | None, *, unpainted: str, side: int = 28) -> torch.Tensor:
     """The (1, 1, side, side) known-pixel mask from the strokes painted on an image editor's first layer
     (a file, or an array); a gr.Error if it cannot be read, the sentence `unpainted` if nothing is painted."""
     layers = (editor.get("layers") if isinstance(editor, dict) else None) or []
     if layers and layers[0] is not None:
         try:
-            layer = read_image_file(layers[0].get("path")) if isinstance(layers[0], dict) else np.asarray(layers[0])
+            layer = image_file(layers[0]) if isinstance(layers[0], dict) else np.asarray(layers[0])
             known = known_from_painting(layer[..., -1] if layer.ndim == 3 else layer, side)
         except (InvalidImageError, ValueError) as error:
             raise gr.Error(f"The painted layer cannot be read: {error}") from None
@@ -99,7 +133,7 @@ def one_of(value, choices, name: str):
             return value
     except TypeError:  # unhashable (a list, a dict): none of them
         pass
-    raise gr.Error(f"Unknown {name} {value!r}; choose one of {', '.join(map(str, choices))}.")
+    raise gr.Error(f"Unknown {name} {shown(value)}; choose one of {', '.join(map(str, choices))}.")
 
 
 def asked_digit(value) -> int | None:
@@ -111,5 +145,5 @@ def asked_digit(value) -> int | None:
     except ValueError:
         number = -1
     if not 0 <= number <= 9:
-        raise gr.Error(f"The digit must be 0 to 9 or 'any', not {value!r}.")
+        raise gr.Error(f"The digit must be 0 to 9 or 'any', not {shown(value)}.")
     return number

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from nnimg.preprocess import InvalidImageError, read_image_file, to_mnist_digit
+from nnimg.preprocess import InvalidImageError, to_mnist_digit
 from nnimg.ui import checks
 from nnimg.ui.lab import lab
 
@@ -25,8 +25,7 @@ def use_drawing(sketch: dict | None) -> np.ndarray:
     """The drawn digit, brought to MNIST's convention, from the raw payload of the drawing pad (its
     `composite` file)."""
     composite = sketch.get("composite") if isinstance(sketch, dict) else None
-    with checks.user_errors():
-        drawing = read_image_file(composite.get("path") if isinstance(composite, dict) else composite)
+    drawing = checks.image_file(composite)
     try:
         return to_mnist_digit(drawing)
     except InvalidImageError:

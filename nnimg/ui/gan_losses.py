@@ -32,7 +32,7 @@ def _entry(loss: str, recipe: str) -> ShippedDCGAN:
     recipe = checks.one_of(recipe, recipes, "recipe")
     if loss not in recipes[recipe]:
         raise gr.Error(f"The {recipe} recipe has the losses {', '.join(recipes[recipe])}; choose one of them, "
-                       f"not {loss!r}.")
+                       f"not {checks.shown(loss)}.")
     return find_dcgan(loss, recipe)
 
 
@@ -107,8 +107,7 @@ def gan_live(losses: list[str], steps: float, lr: float, d_steps: float, d_width
     turns, with D `d_width` times as wide as G and Adam's L2 term `weight_decay`; stream their grids (from
     the same noise), curves and a line with the step, D(x) and D(G(z)) every 10 steps; stop after
     live.MAX_SECONDS."""
-    losses = [checks.one_of(loss, GENERATOR_LOSSES, "generator loss")
-              for loss in checks.as_list(losses)]
+    losses = checks.chosen(losses, GENERATOR_LOSSES, "generator loss")
     if not losses:
         raise gr.Error("Choose at least one generator loss to train.")
     steps = checks.bounded(steps, "number of steps", 10, MAX_LIVE_STEPS)

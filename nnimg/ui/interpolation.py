@@ -55,9 +55,9 @@ def interpolate_rows(image_a, image_b, model_names: list[str], steps: float):
         return None
     digit_a, digit_b = checks.digit(image_a), checks.digit(image_b)
     steps = checks.bounded(steps, "number of steps", 2, MAX_STEPS)
+    model_names = checks.chosen(model_names or [], lab().zoo.shipped, "autoencoder")
     if not model_names:
         raise gr.Error("Choose at least one autoencoder to interpolate with.")
-    model_names = [checks.one_of(name, lab().zoo.shipped, "autoencoder") for name in model_names]
     rows, missing = [], []
     for name in model_names:
         try:

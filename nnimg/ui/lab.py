@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Callable
 from typing import TypeVar
 
+import gradio as gr
 import numpy as np
 import torch
 
@@ -29,14 +30,20 @@ class LabUnavailableError(RuntimeError):
     """The shipped test split cannot be read, so no tab can work: one sentence saying what to do."""
 
 
-def _test_split() -> tuple[np.ndarray, np.ndarray]:
+def _shipped_data(load: Callable[[], T], path, what: str, error_type: type[Exception] = gr.Error) -> T:
+    """`load()`, or `error_type` with the sentence that the shipped file `path` holding `what` is missing
+    or broken and how to restore it. Nothing is kept on failure: a restored file is read on the next try."""
     try:
-        return load_test_split()
+        return load()
     except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as error:
         state = "missing" if isinstance(error, FileNotFoundError) else "unreadable or altered"
-        message = (f"The MNIST test split {data.TEST_SPLIT_PATH} is {state}; it ships with nnimg, so restore it "
-                   "from the repository (git checkout -- nnimg/assets/mnist_test.npz).")
-        raise LabUnavailableError(message) from error
+        relative = f"nnimg/assets/{path.name}"
+        raise error_type(f"{what} ({relative}) is {state}; it ships with nnimg, so restore it from the repository "
+                         f"(git checkout -- {relative}).") from None
+
+
+def _test_split() -> tuple[np.ndarray, np.ndarray]:
+    return _shipped_data(load_test_split, data.TEST_SPLIT_PATH, "The MNIST test split", LabUnavailableError)
 
 
 class Lab:
@@ -51,13 +58,16 @@ class Lab:
 
     @functools.cached_property
     def labelled_pool(self) -> tuple[np.ndarray, np.ndarray]:
-        """1,000 labelled training digits, 100 per digit (the transfer experiment's labels)."""
-        return load_labelled_pool()
+        """1,000 labelled training digits, 100 per digit (the transfer experiment's labels); a gr.Error if
+        the file is missing or broken."""
+        return _shipped_data(load_labelled_pool, data.LABELLED_POOL_PATH, "The pool of 1,000 labelled training digits")
 
     @functools.cached_property
     def unlabelled_pool(self) -> tuple[np.ndarray, np.ndarray]:
-        """10,000 other training digits, for label spreading (their labels only score it)."""
-        return load_unlabelled_pool()
+        """10,000 other training digits, for label spreading (their labels only score it); a gr.Error if
+        the file is missing or broken."""
+        return _shipped_data(load_unlabelled_pool, data.UNLABELLED_POOL_PATH,
+                             "The pool of 10,000 unlabelled training digits")
 
     @functools.cached_property
     def training_digits(self) -> torch.Tensor:

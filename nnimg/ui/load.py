@@ -250,6 +250,9 @@ def bench_load(clients: int = 20, requests: int = 20, port: int = 7870) -> None:
               f"MiB each) to /reconstruct: {sum(answer[0] is not None for answer in answers)} answered; peak "
               f"growth {after[1] - before:.0f} MiB over the RSS of {before:.0f} MiB before; now {_shown(after)}",
               flush=True)
+        from nnimg.ui.load_abuse import bench_abuse  # the abuse cases use this module's helpers
+
+        bench_abuse(url, folder / "digit0.png", app.pid)
     finally:
         app.terminate()
         app.wait(timeout=30)

@@ -13,7 +13,6 @@ from nnimg.data import channels_first, fit_image
 from nnimg.metrics import psnr, ssim
 from nnimg.models.dcgan import Generator
 from nnimg.plots import as_uint8
-from nnimg.preprocess import read_image_file
 from nnimg.registry import folder_dcgans
 from nnimg.restore import Degraded, apply_mask, degrade
 from nnimg.sampling import fresh_samples
@@ -45,9 +44,7 @@ def _model_choices() -> gr.Dropdown:
 
 def _picture(generator: Generator, image) -> torch.Tensor:
     """An uploaded picture centre-cropped and resized as the model was trained: (1, C, size, size) floats."""
-    path = image.get("path") if isinstance(image, dict) else image
-    with checks.user_errors():
-        pixels = read_image_file(path)
+    pixels = checks.image_file(image)
     config = generator.config
     picture = fit_image(Image.fromarray(pixels), config.image_size, config.channels)
     return channels_first(torch.from_numpy(picture[None])).float() / 255

@@ -11,7 +11,7 @@ from nnimg.data import to_tensor
 from nnimg.metrics import classify, psnr, ssim
 from nnimg.plots import image_rows, summary_curves
 from nnimg.restore import DEGRADATIONS, Degraded, apply_mask, degrade, window_mask
-from nnimg.ui import checks, own_pictures
+from nnimg.ui import checks, jobs, own_pictures
 from nnimg.ui.digit_input import test_digit, use_drawing
 from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
@@ -51,11 +51,16 @@ def _method_events(method: str, degraded: Degraded, steps: int, seed: int, norm:
         yield from lab().zoo.restore(method, degraded, steps=steps, seed=seed, norm=norm, perceptual=perceptual)
 
 
-def _judge(restored: torch.Tensor, clean: torch.Tensor) -> tuple[float, float, int, float]:
-    """PSNR and SSIM against the clean digit, and the classifier's label and confidence."""
-    with checks.user_errors():
-        labels, confidence = classify(lab().zoo.classifier, restored)
-    return float(psnr(restored, clean)[0]), float(ssim(restored, clean)[0]), int(labels[0]), float(confidence[0])
+def _judge(restored: torch.Tensor, clean: torch.Tensor) -> tuple[float, float, int | str, str]:
+    """PSNR and SSIM against the clean digit, and the classifier's label and confidence ("?" and the
+    reason if the classifier cannot be loaded: only the label needs it)."""
+    quality = float(psnr(restored, clean)[0]), float(ssim(restored, clean)[0])
+    try:
+        with checks.user_errors():
+            labels, confidence = classify(lab().zoo.classifier, restored)
+    except gr.Error as error:
+        return *quality, "?", error.message
+    return *quality, int(labels[0]), f"{float(confidence[0]):.0%}"
 
 
 def _inputs(image, steps: float, seed: float) -> tuple[torch.Tensor, int, int]:
@@ -63,6 +68,7 @@ def _inputs(image, steps: float, seed: float) -> tuple[torch.Tensor, int, int]:
     return clean, checks.bounded(steps, "number of steps", 10, MAX_STEPS), checks.seed(seed)
 
 
+@jobs.capped("Restoration")
 def restore(image, degradation: str, method: str, steps: float, seed: float):
     """Degrade the digit (server-side, with the seed) and restore it with one method; streams the
     current estimate every 25 steps. Outputs: the restored 28x28, the degraded input, a summary."""
@@ -73,11 +79,12 @@ def restore(image, degradation: str, method: str, steps: float, seed: float):
         if "restored" in event:
             value, similarity, label, confidence = _judge(event["restored"], clean)
             yield (as_uint8(event["restored"]), observed, f"**PSNR {value:.2f} dB, SSIM {similarity:.3f}**; the "
-                   f"classifier reads {label} ({confidence:.0%}).")
+                   f"classifier reads {label} ({confidence}).")
         else:
             yield as_uint8(event["estimate"]), observed, f"step {event['step']}/{steps}, loss {event['loss']:.4f}"
 
 
+@jobs.capped("Restoration")
 def restore_compare(image, degradation: str, methods: list[str], steps: float, seed: float, window_size: float,
                     window_top: float, window_left: float, editor: dict | None, norm: str = "l2"):
     """Every chosen method on the same degraded digit: live estimates, then one row per method with
@@ -86,8 +93,7 @@ def restore_compare(image, degradation: str, methods: list[str], steps: float, s
     the status line says why."""
     clean, steps, seed = _inputs(image, steps, seed)
     norm = checks.one_of(norm, DATA_TERMS, "data term")
-    methods = [checks.one_of(method, RESTORATION_METHODS, "method")
-               for method in checks.as_list(methods)]
+    methods = checks.chosen(methods, RESTORATION_METHODS, "method")
     if not methods:
         raise gr.Error("Choose at least one method.")
     degraded = _degraded(clean, degradation, seed, (window_size, window_top, window_left), editor)
@@ -104,21 +110,25 @@ def restore_compare(image, degradation: str, methods: list[str], steps: float, s
             left_out.append(f"the {METHOD_NAMES[method]} ({error.message})")
             continue
         results.append((method, event["restored"], value))
-        table.append([METHOD_NAMES[method], round(value, 2), round(similarity, 3), label, f"{confidence:.0%}"])
+        table.append([METHOD_NAMES[method], round(value, 2), round(similarity, 3), label,
+                      "?" if label == "?" else confidence])
     if not results:
         raise gr.Error(f"No method could run: {'; '.join(left_out)}.")
     before = _judge(observed, clean)
-    table.insert(0, ["degraded input", round(before[0], 2), round(before[1], 3), before[2], f"{before[3]:.0%}"])
+    table.insert(0, ["degraded input", round(before[0], 2), round(before[1], 3), before[2],
+                     "?" if before[2] == "?" else before[3]])
     frames = torch.cat([clean, observed] + [restored for _, restored, _ in results])[:, 0].numpy()
     captions = ["clean", f"input {before[0]:.1f} dB"] + [f"{method} {value:.1f} dB" for method, _, value in results]
     rows = image_rows([("", frames, captions)])
     best = max(results, key=lambda result: result[2])
     slider = (as_uint8(observed), as_uint8(best[1]))
     status = f"Done: the best here is the {METHOD_NAMES[best[0]]}." + (
-        f" Left out: {'; '.join(left_out)}." if left_out else "")
+        f" Left out: {'; '.join(left_out)}." if left_out else "") + (
+        f" No labels: {before[3]}" if before[2] == "?" else "")
     yield rows, slider, table, status, as_uint8(best[1])
 
 
+@jobs.capped("Inversion")
 def invert(image, prior: str, steps: float, seed: float, loss: str = "mse"):
     """Model inversion: the closest image a generator can make, and the loss along the way; `loss`
     "mse", or "perceptual" (MSE plus the distance of the reference classifier's first features)."""

@@ -9,7 +9,7 @@ from nnimg.data import to_tensor
 from nnimg.plots import confusion_matrix
 from nnimg.registry import AE_DEPTH_SWEEP, AE_STUDY_DEPTH
 from nnimg.transfer import balanced_indices, few_label_study
-from nnimg.ui import checks
+from nnimg.ui import checks, jobs
 from nnimg.ui.findings_panel import findings_panel
 from nnimg.ui.lab import lab
 from nnimg.ui.widgets import HEAVY, OnLoad
@@ -35,7 +35,7 @@ def transfer_train(latent_dim: float, regime: str, label_count: float, hidden: f
     unlabelled_count = checks.bounded(unlabelled_count, "number of unlabelled digits", 0, len(unlabelled_images))
     regime = checks.one_of(regime, REGIMES, "encoder regime")
     if not isinstance(shifts, bool):
-        raise gr.Error(f"Random shifts must be true or false, not {shifts!r}.")
+        raise gr.Error(f"Random shifts must be true or false, not {checks.shown(shifts)}.")
     if label_count % 10:
         raise gr.Error(f"The number of labels must be a multiple of 10 (the same number per digit), not {label_count}.")
     with checks.user_errors():
@@ -46,11 +46,14 @@ def transfer_train(latent_dim: float, regime: str, label_count: float, hidden: f
                             unlabelled=to_tensor(unlabelled_images[:unlabelled_count]),
                             unlabelled_labels=torch.from_numpy(unlabelled_labels[:unlabelled_count]),
                             max_shift=2 if shifts else 0)
-    for event in study:
+    event = {}
+    for event in jobs.watched(study, what="Transfer training"):
         if "encoders" in event:
             break
         progress(event["fraction"], desc=f"{event['run']}, {STAGES[event['stage']]}: "
                                          f"step {event['step']}/{event['total']}")
+    if "encoders" not in event:
+        raise gr.Error("Transfer training stopped before the end: choose fewer steps or fewer unlabelled digits.")
     rows = [[f"{name}, {regime}", round(accuracy, 4), "" if spread_right is None else round(spread_right, 4)]
             for name, accuracy, spread_right in event["encoders"]]
     rows.append(["pixels, 1-nearest neighbour", round(event["pixels"], 4), ""])
@@ -62,7 +65,11 @@ def transfer_train(latent_dim: float, regime: str, label_count: float, hidden: f
 def build() -> OnLoad:
     """The tab's layout and events."""
     findings_panel("Transfer with few labels")
-    pool_size, unlabelled_size = len(lab().labelled_pool[1]), len(lab().unlabelled_pool[1])
+    try:
+        pool_size, unlabelled_size = len(lab().labelled_pool[1]), len(lab().unlabelled_pool[1])
+    except gr.Error as error:  # the tab needs both shipped pools; the others work without them
+        gr.Markdown(f"**{error.message}**")
+        return []
     gr.Markdown(f"Classify all 10,000 test digits from a handful of labels. The labels come from a shipped pool "
                 f"of {pool_size} training digits, balanced over the digits (fixed seed). The MLP head "
                 "trains on the autoencoder's encoder, frozen or fine-tuned, beside the same network on a randomly "
@@ -83,11 +90,14 @@ def build() -> OnLoad:
         unlabelled_count = gr.Slider(0, unlabelled_size, value=unlabelled_size, step=1000, precision=0,
                                      label="Unlabelled digits for label spreading (0: off)")
         shifts = gr.Checkbox(False, label="Random 2-pixel shifts (augmentation)")
-    button = gr.Button("Train", variant="primary")
+    with gr.Row():
+        button = gr.Button("Train", variant="primary", scale=3)
+        stop = gr.Button("Stop", scale=1)
     with gr.Row():
         accuracies = gr.Dataframe(headers=["model", "test accuracy", "spread labels right"],
                                   label="Accuracy on the 10,000 test digits", interactive=False)
         confusion = gr.Plot(label="Confusion matrix", show_label=False)
-    button.click(transfer_train, [latent_dim, regime, label_count, hidden, steps, unlabelled_count, shifts],
+    training = button.click(transfer_train, [latent_dim, regime, label_count, hidden, steps, unlabelled_count, shifts],
                  [accuracies, confusion], api_name="transfer_train", preprocess=False, **HEAVY)
+    stop.click(None, cancels=[training], api_visibility="private")
     return []
