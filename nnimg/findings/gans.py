@@ -44,7 +44,7 @@ def noise_space_paths(m: Measurements) -> Finding:
         f"Midpoints that pass the digit check: {share(ae)} of 500 AE midpoints between two different digits (d = 10, "
         f"2 conv layers); {share(wgan)} of 200 midpoints of WGAN noise paths; {share(cwgan)} of the 90 midpoints of "
         "the conditional WGAN's label paths (a half-and-half blend of two digits' labels).",
-        verdict(wgan - ae >= 0.1, seeds=1),
+        verdict(wgan > ae, seeds=1),
         "Every point of the WGAN's noise space maps to a code the critic found real, so a path through noise stays "
         "among digits; a straight line between two codes crosses the space between digit clusters. Many AE blends "
         "still pass: the check is calibrated to call only 1% of real digits 'no digit' and catches clear non-digits "
@@ -87,14 +87,17 @@ def plain_latent_gan(m: Measurements) -> Finding:
         "reproduced" if holds and seeds >= MIN_SEEDS and separated else "partly" if collapsed or fixed
         else "not reproduced",
         ("The plain GAN collapses in every seed, " + ("onto variations of one digit as the course saw"
-                                                       if onto_digits else "but onto patterns that are mostly not "
-                                                       "digits (see the digit check and the ink), not variations of "
-                                                       "an 8")
+                                                       if onto_digits else "but onto one faint pattern that is not a "
+                                                       "digit (little ink, rejected by the digit check), not "
+                                                       "variations of an 8")
          if collapsed else "The plain GAN does not collapse in every seed")
-        + "; " + ("the WGAN on the same codes and networks spreads over all digits in every seed."
-                  if fixed else "the WGAN on the same codes and networks does not fix it in every seed.")
-        + " A critic that scores codes by a Wasserstein distance keeps a useful gradient where a saturated BCE "
-        "discriminator gives G none, so G is pushed toward every mode it misses.",
+        + ". " + ("The WGAN on the same codes and networks spreads over all digits in every seed: a critic that "
+                  "scores by a Wasserstein distance keeps a useful gradient where a saturated BCE discriminator gives "
+                  "G none." if fixed else
+                  "The WGAN with clipping on the same raw codes and networks spreads its samples over more digits "
+                  "but draws few that pass the digit check, in every seed: the course's fix does not show here. On "
+                  "standardised codes without BatchNorm in the critic, the same WGAN settings draw digits (finding "
+                  "7b); which of those two differences matters is not isolated."),
         "the Sampling tab: Generator 'plain GAN, the course's networks on raw codes' and the WGAN beside it",
         ["gan-course", "wgan-course"], seeds)
 
