@@ -79,12 +79,17 @@ def run_name(args: argparse.Namespace, loss: str) -> str:
     return dcgan_name(loss, args.name if recipe == "shipped" else f"{args.name}-{recipe}")
 
 
-def run_names(args: argparse.Namespace) -> list[str]:
-    """The stems the run writes (after settling --data's --image-size and --name): a name that ships is
-    rebuilt in checkpoints/, any other goes to your own models (nnimg.cli.parse_args)."""
+def settle_folder_options(args: argparse.Namespace) -> None:
+    """With --data: --image-size defaults to 64 and --name to the folder's, lower case, dashes for the rest."""
     if args.data is not None:
         args.image_size = args.image_size or 64
         args.name = re.sub(r"[^a-z0-9]+", "-", (args.name or args.data.resolve().name).lower()).strip("-") or "images"
+
+
+def run_names(args: argparse.Namespace) -> list[str]:
+    """The stems the run writes: a name that ships is rebuilt in checkpoints/, any other goes to your own
+    models (nnimg.cli.parse_args)."""
+    settle_folder_options(args)
     return [run_name(args, loss) for loss in (GENERATOR_LOSSES if args.loss == "all" else (args.loss,))]
 
 
@@ -202,6 +207,7 @@ def main() -> None:
     parser = build_parser()
     recipe = parser.parse_known_args()[0].recipe
     args = cli.parse_args(parser, dry_run=DRY_RUN, defaults=DCGAN_RECIPE_FLAGS[recipe], names=run_names)
+    settle_folder_options(args)  # also when --out was given and the names were not asked for
     if args.data is None and (args.image_size not in (None, 28) or args.channels not in (None, 1) or args.name):
         parser.error("--image-size, --channels and --name apply to --data (MNIST is 28x28 grey)")
     device, processes = cli.setup_processes(args)
