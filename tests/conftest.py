@@ -14,20 +14,19 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
+from nnimg.checkpoints import save_model
+from nnimg.data import load_test_split, to_tensor
+from nnimg.digit_check import fit_digit_check
+from nnimg.grids import write_snapshots
+from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig
+from nnimg.models.classifier import Classifier, ClassifierConfig
+from nnimg.models.dcgan import DCGANConfig, Generator
+from nnimg.models.latent_gan import CodeGenerator, LatentGANConfig
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 # The tests, and the apps they start, see the shipped models only: your own (~/.nnimg/models) stay out.
 _NO_USER_MODELS = tempfile.TemporaryDirectory(prefix="nnimg-no-user-models-")
 os.environ["NNIMG_USER_MODELS"] = _NO_USER_MODELS.name
-
-from nnimg.checkpoints import save_model  # noqa: E402
-from nnimg.data import load_test_split, to_tensor  # noqa: E402
-from nnimg.digit_check import fit_digit_check  # noqa: E402
-from nnimg.grids import write_snapshots  # noqa: E402
-from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig  # noqa: E402
-from nnimg.models.classifier import Classifier, ClassifierConfig  # noqa: E402
-from nnimg.models.dcgan import DCGANConfig, Generator  # noqa: E402
-from nnimg.models.latent_gan import CodeGenerator, LatentGANConfig  # noqa: E402
 
 
 @pytest.fixture(scope="session")

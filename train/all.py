@@ -47,18 +47,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nnimg import cli  # noqa: E402
-from nnimg.checkpoints import CheckpointError, load_model  # noqa: E402
-from nnimg.data import LABELLED_POOL_PATH, UNLABELLED_POOL_PATH  # noqa: E402
-from nnimg.metrics import inception_score  # noqa: E402
-from nnimg.registry import (AE_STUDY_DEPTH, FACE_FOLDER, FACE_RECIPE, REFERENCE_CLASSIFIER, REGISTRY,  # noqa: E402
+from nnimg import cli
+from nnimg.checkpoints import CheckpointError, load_model
+from nnimg.data import LABELLED_POOL_PATH, UNLABELLED_POOL_PATH
+from nnimg.metrics import inception_score
+from nnimg.registry import (AE_STUDY_DEPTH, FACE_FOLDER, FACE_RECIPE, REFERENCE_CLASSIFIER, REGISTRY,
                             REPO_ROOT, Shipped, ShippedAutoencoder, ShippedDCGAN, ShippedLatentGAN, autoencoder_name,
                             checkpoint_dir, studied_autoencoders, with_role)
-from nnimg.sampling import fresh_samples, sample_digits  # noqa: E402
-from nnimg.training import predict_logits  # noqa: E402
-from nnimg.zoo import read_metrics  # noqa: E402
+from nnimg.sampling import fresh_samples, sample_digits
+from nnimg.training import predict_logits
+from nnimg.zoo import read_metrics
 
 STAGES = ("data", "classifier", "autoencoders", "latent GANs", "DCGANs", "the rest")
 # The data stage's jobs are not in the registry: they write data, not checkpoints (the faces to OUT/faces/).

@@ -14,19 +14,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-from nnimg import cli  # noqa: E402
-from nnimg.checkpoints import load_model  # noqa: E402
-from nnimg.data import load_labelled_pool, load_unlabelled_pool, to_tensor  # noqa: E402
-from nnimg.digit_check import FALSE_ALARM, fit_digit_check, not_digits  # noqa: E402
-from nnimg.registry import autoencoder_name  # noqa: E402
+from nnimg import cli
+from nnimg.checkpoints import load_model
+from nnimg.data import load_labelled_pool, load_unlabelled_pool, to_tensor
+from nnimg.digit_check import FALSE_ALARM, fit_digit_check, not_digits
+from nnimg.registry import autoencoder_name
 
 
 def main() -> None:

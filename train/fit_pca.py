@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
-from safetensors.torch import save_file  # noqa: E402
+import torch
+from safetensors.torch import save_file
 
-from nnimg import cli  # noqa: E402
-from nnimg.data import to_tensor  # noqa: E402
-from nnimg.pca import fit_pca, pca_mse  # noqa: E402
-from nnimg.registry import AE_LATENT_DIMS  # noqa: E402
+from nnimg import cli
+from nnimg.data import to_tensor
+from nnimg.pca import fit_pca, pca_mse
+from nnimg.registry import AE_LATENT_DIMS
 
 
 def main() -> None:

@@ -11,15 +11,13 @@ DCGAN never saw, to invert and restore in the app and in `python -m nnimg.bench 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nnimg import cli  # noqa: E402
-from nnimg.face_photos import HELD_OUT_FACES as HELD_OUT, load_faces  # noqa: E402
+from nnimg import cli
+from nnimg.face_photos import HELD_OUT_FACES as HELD_OUT, load_faces
 
 
 def main() -> None:

@@ -13,16 +13,13 @@ in --out (default nnimg/assets/, where the app reads them).
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from nnimg import cli  # noqa: E402
-from nnimg.data import LABELLED_POOL_PATH, UNLABELLED_POOL_PATH, write_npz  # noqa: E402
-from nnimg.transfer import balanced_indices  # noqa: E402
+from nnimg import cli
+from nnimg.data import LABELLED_POOL_PATH, UNLABELLED_POOL_PATH, write_npz
+from nnimg.transfer import balanced_indices
 
 
 def main() -> None:

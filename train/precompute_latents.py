@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nnimg import cli  # noqa: E402
-from nnimg.checkpoints import CheckpointError, load_model  # noqa: E402
-from nnimg.data import to_tensor  # noqa: E402
-from nnimg.latent import correlation_by_dim  # noqa: E402
-from nnimg.precomputed import file_digest, precompute_latents, save_latents  # noqa: E402
-from nnimg.registry import (AE_DEFAULT_DEPTH, PRECOMPUTED_CODES, PRECOMPUTED_LATENTS,  # noqa: E402
+from nnimg import cli
+from nnimg.checkpoints import CheckpointError, load_model
+from nnimg.data import to_tensor
+from nnimg.latent import correlation_by_dim
+from nnimg.precomputed import file_digest, precompute_latents, save_latents
+from nnimg.registry import (AE_DEFAULT_DEPTH, PRECOMPUTED_CODES, PRECOMPUTED_LATENTS,
                             studied_autoencoders, with_role)
 
 NAME = with_role(PRECOMPUTED_LATENTS).name

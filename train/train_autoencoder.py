@@ -17,21 +17,18 @@ scratch). A finished model is skipped unless --force. --dry-run: 2 epochs of 3 s
 from __future__ import annotations
 
 import argparse
-import sys
 from functools import partial
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nnimg import cli  # noqa: E402
-from nnimg.checkpoints import save_model  # noqa: E402
-from nnimg.data import to_tensor  # noqa: E402
-from nnimg.losses import uniform_latent_loss  # noqa: E402
-from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig  # noqa: E402
-from nnimg.registry import AE_DEFAULT_DEPTH, REGISTRY, ShippedAutoencoder, autoencoder_name  # noqa: E402
-from nnimg.training import mse_loss, train_autoencoder  # noqa: E402
+from nnimg import cli
+from nnimg.checkpoints import save_model
+from nnimg.data import to_tensor
+from nnimg.losses import uniform_latent_loss
+from nnimg.models.autoencoder import Autoencoder, AutoencoderConfig
+from nnimg.registry import AE_DEFAULT_DEPTH, REGISTRY, ShippedAutoencoder, autoencoder_name
+from nnimg.training import mse_loss, train_autoencoder
 
 RECIPE_KEYS = ("epochs", "batch_size", "lr", "weight_decay", "hidden", "channels", "augment", "seed", "steps")
 DRY_RUN = {"epochs": 2, "steps": 3}

@@ -14,18 +14,15 @@ new length). A finished run is skipped unless --force. --dry-run: 2 reports of 3
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nnimg import cli  # noqa: E402
-from nnimg.checkpoints import load_model, save_model  # noqa: E402
-from nnimg.data import to_tensor  # noqa: E402
-from nnimg.models.classifier import Classifier, ClassifierConfig  # noqa: E402
-from nnimg.training import predict_logits, train_classifier  # noqa: E402
+from nnimg import cli
+from nnimg.checkpoints import load_model, save_model
+from nnimg.data import to_tensor
+from nnimg.models.classifier import Classifier, ClassifierConfig
+from nnimg.training import predict_logits, train_classifier
 
 RECIPE_KEYS = ("steps", "batch_size", "lr", "max_shift", "seed", "device", "threads")
 DRY_RUN = {"steps": 6, "report_every": 3}

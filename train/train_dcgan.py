@@ -40,23 +40,21 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nnimg import cli  # noqa: E402
-from nnimg.checkpoints import save_model  # noqa: E402
-from nnimg.data import IMAGE_SUFFIXES, ImageFolderError, channels_first, load_image_folder  # noqa: E402
-from nnimg.gan_training import build_dcgan, generator_average, train_dcgan  # noqa: E402
-from nnimg.sampling import sample_images  # noqa: E402
-from nnimg.losses import GENERATOR_LOSSES  # noqa: E402
-from nnimg.models.dcgan import IMAGE_SIZES, DCGANConfig, sample_latent  # noqa: E402
-from nnimg.registry import DCGAN_RECIPE_FLAGS, DCGAN_RECIPES, dcgan_name  # noqa: E402
+from nnimg import cli
+from nnimg.checkpoints import save_model
+from nnimg.data import IMAGE_SUFFIXES, ImageFolderError, channels_first, load_image_folder
+from nnimg.gan_training import build_dcgan, generator_average, train_dcgan
+from nnimg.sampling import sample_images
+from nnimg.losses import GENERATOR_LOSSES
+from nnimg.models.dcgan import IMAGE_SIZES, DCGANConfig, sample_latent
+from nnimg.registry import DCGAN_RECIPE_FLAGS, DCGAN_RECIPES, dcgan_name
 
 FIXED_NOISE_SEED = 1234
 RECIPE_KEYS = ("epochs", "batch_size", "lr", "weight_decay", "d_steps", "width", "d_width", "categories", "info_weight",

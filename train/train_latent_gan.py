@@ -25,24 +25,21 @@ snapshots then fall where the longer run puts them). A finished run is skipped u
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nnimg import cli  # noqa: E402
-from nnimg.checkpoints import load_model, save_model  # noqa: E402
-from nnimg.data import to_tensor  # noqa: E402
-from nnimg.gan_training import build_latent_gan, train_code_classifier, train_latent_gan  # noqa: E402
-from nnimg.latent import encode  # noqa: E402
-from nnimg.metrics import classifier_features, sample_quality  # noqa: E402
-from nnimg.models.latent_gan import LatentGANConfig  # noqa: E402
-from nnimg.registry import LATENT_GAN_MODELS, LATENT_GAN_PRESETS, autoencoder_name  # noqa: E402
-from nnimg.sampling import generate, noise  # noqa: E402
-from nnimg.training import predict_logits  # noqa: E402
+from nnimg import cli
+from nnimg.checkpoints import load_model, save_model
+from nnimg.data import to_tensor
+from nnimg.gan_training import build_latent_gan, train_code_classifier, train_latent_gan
+from nnimg.latent import encode
+from nnimg.metrics import classifier_features, sample_quality
+from nnimg.models.latent_gan import LatentGANConfig
+from nnimg.registry import LATENT_GAN_MODELS, LATENT_GAN_PRESETS, autoencoder_name
+from nnimg.sampling import generate, noise
+from nnimg.training import predict_logits
 
 SNAPSHOTS = 8
 FIXED_NOISE_SEED = 1234
