@@ -93,9 +93,7 @@ def build() -> None:
     with gr.Row():
         seconds = gr.Slider(5, live.MAX_SECONDS, value=live.DEFAULT_SECONDS, step=5, precision=0, label="Seconds")
         seed = gr.Number(0, precision=0, minimum=0, label="Seed")
-    with gr.Row():
-        train_button = gr.Button("Train", variant="primary")
-        stop_button = gr.Button("Stop")
+    train_button, stop_button = live.controls()
     status = gr.Markdown(label="Status")
     with gr.Row():
         curves = gr.Plot(label="Train and test loss", show_label=False)

@@ -237,9 +237,7 @@ def build() -> OnLoad:
         live_d_steps = gr.Slider(1, 5, value=1, step=1, precision=0, label="D steps per G step")
         live_d_width = gr.Slider(1, 4, value=1, step=1, precision=0, label="D width (times G's)")
         live_weight_decay = gr.Number(0.0, minimum=0, maximum=1, label="Adam's L2 term")
-    with gr.Row():
-        train_button = gr.Button("Train", variant="primary")
-        stop_button = gr.Button("Stop")
+    train_button, stop_button = live.controls()
     live_status = gr.Markdown(label="Status")
     with gr.Row():
         live_grids = [image_output(loss) for loss in GENERATOR_LOSSES]

@@ -79,3 +79,9 @@ def stream(events: Iterator[dict], show: Callable[[dict, float], list], *, secon
 def budget(seconds) -> int:
     """A live run's time budget in whole seconds, from 1 to MAX_SECONDS, or a gr.Error."""
     return checks.bounded(seconds, "time budget in seconds", 1, MAX_SECONDS)
+
+
+def controls(label: str = "Train") -> tuple[gr.Button, gr.Button]:
+    """A live run's start and Stop buttons, side by side."""
+    with gr.Row():
+        return gr.Button(label, variant="primary"), gr.Button("Stop")
