@@ -3,7 +3,6 @@ latent space, and the DCGAN's losses and discriminator size."""
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import torch
@@ -15,6 +14,7 @@ from nnimg.metrics import inception_score
 from nnimg.registry import dcgan, latent_gan, seed_runs
 from nnimg.sampling import fresh_samples, generate, label_path, noise, noise_path
 from nnimg.training import predict_logits
+from nnimg.zoo import read_metrics
 
 SAMPLES = 2000
 LOSSES = ("saturating", "non-saturating", "least-squares")
@@ -123,9 +123,9 @@ def paper_wgan_settings(m: Measurements) -> Finding:
 def _quality(m: Measurements, entry) -> dict:
     images = fresh_samples(m.zoo.model(entry), SAMPLES, seed=0).unsqueeze(1)
     probabilities = predict_logits(m.classifier, images).softmax(1)
-    records = json.loads(entry.metrics_path.read_text())["records"]
-    last_epoch = [r for r in records if r["step"] > records[-1]["step"] - json.loads(
-        entry.metrics_path.read_text())["steps_per_epoch"]]
+    metrics = read_metrics(entry.metrics_path)
+    records = metrics["records"]
+    last_epoch = [r for r in records if r["step"] > records[-1]["step"] - metrics["steps_per_epoch"]]
     return {"is": inception_score(probabilities), "passes": m.digit_share(images), "brightness": float(images.mean()),
             "contrast": float(images.flatten(1).std(1).mean()),
             "d_real": float(np.mean([r["d_real"] for r in last_epoch])),
@@ -209,9 +209,9 @@ def conditional_wgan(m: Measurements) -> Finding:
 
 def larger_discriminator(m: Measurements) -> Finding:
     small, large = (_quality(m, dcgan("non-saturating", recipe)) for recipe in ("course-short", "course-large-d"))
-    wide = json.loads(dcgan("non-saturating", "course-large-d").metrics_path.read_text())
+    wide = read_metrics(dcgan("non-saturating", "course-large-d").metrics_path)
     seconds_per_step = wide["wall_seconds"] / wide["records"][-1]["step"]
-    epoch = json.loads(dcgan("non-saturating", "course").metrics_path.read_text())["steps_per_epoch"]
+    epoch = read_metrics(dcgan("non-saturating", "course").metrics_path)["steps_per_epoch"]
     hours = seconds_per_step * 3 * epoch * 2 / 3600  # 3 epochs, 2 seeds
     return Finding(
         "13", "GAN losses", "D was kept smaller than G because a larger D led to mode collapse after several epochs.",
